@@ -1,0 +1,143 @@
+"""Command line: ``python -m bot <command>`` (see shared/contract.md for what is stable).
+
+Library code raises; only this module turns errors into exit codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.core.engine import Engine, EngineOptions
+from bot.core.models import Language, as_language
+from bot.knowledge import KnowledgeError, load_knowledge
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="DeepSeek FAQ bot for Discord and Telegram."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("chat", help="interactive console chat on the shipped knowledge")
+    p.add_argument("--lang", choices=["de", "en"], help="answer in this language")
+
+    p = sub.add_parser("ask", help="answer one question (or one per stdin line with '-')")
+    p.add_argument("--json", action="store_true", help="one JSON object per answer")
+    p.add_argument("--lang", choices=["de", "en"], help="answer in this language")
+    p.add_argument("question", nargs="+", help="the question, or '-' to read lines from stdin")
+
+    p = sub.add_parser("topics", help="list topics with their one-line summaries")
+    p.add_argument("--lang", choices=["de", "en"])
+
+    sub.add_parser("check", help="validate knowledge/; exit 1 on errors")
+    return parser
+
+
+def _engine(settings: Settings) -> Engine:
+    options = EngineOptions(
+        default_language=settings.default_language,
+        max_question_chars=settings.max_question_chars,
+        thresholds=settings.thresholds(),
+    )
+    return Engine(load_knowledge(settings.knowledge_dir), options)
+
+
+def _first_sentence(text: str) -> str:
+    head = " ".join(text.split())
+    for end in (". ", "! ", "? "):
+        if end in head:
+            return head.split(end, 1)[0] + end.strip()
+    return head
+
+
+def cmd_ask(engine: Engine, args: argparse.Namespace, out: TextIO) -> int:
+    from bot.render.plain import one_line, render
+
+    lang: Language | None = as_language(args.lang)
+    question = " ".join(args.question)
+
+    def emit(text: str, batch: bool) -> None:
+        reply = engine.answer(text, lang)
+        if args.json:
+            out.write(json.dumps(reply.as_dict(), ensure_ascii=False) + "\n")
+        else:
+            out.write((one_line(reply) if batch else render(reply)) + "\n")
+        out.flush()
+
+    if question == "-":
+        for line in sys.stdin:
+            emit(line.rstrip("\n"), batch=True)
+    else:
+        emit(question, batch=False)
+    return EXIT_OK
+
+
+def cmd_topics(engine: Engine, args: argparse.Namespace, out: TextIO) -> int:
+    lang = as_language(args.lang) or engine.options.default_language
+    for view in engine.topics(lang):
+        out.write(f"{view.id}: {view.title} - {_first_sentence(view.summary)}\n")
+    return EXIT_OK
+
+
+def cmd_check(settings: Settings, out: TextIO) -> int:
+    from bot.knowledge.lint import lint
+
+    try:
+        knowledge = load_knowledge(settings.knowledge_dir)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            out.write(f"error: {problem}\n")
+        return EXIT_FINDINGS
+    findings = lint(knowledge)
+    for finding in findings:
+        out.write(f"{finding}\n")
+    errors = sum(f.level == "error" for f in findings)
+    warnings = len(findings) - errors
+    out.write(
+        f"{knowledge.directory}: {len(knowledge.topics)} topics, {len(knowledge.intents)} "
+        f"intents, {len(knowledge.sources)} sources; {errors} errors, {warnings} warnings\n"
+    )
+    return EXIT_FINDINGS if errors else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        if args.command == "check":
+            return cmd_check(settings, out)
+        engine = _engine(settings)
+        if args.command == "ask":
+            return cmd_ask(engine, args, out)
+        if args.command == "topics":
+            return cmd_topics(engine, args, out)
+        if args.command == "chat":
+            from bot.console import chat
+
+            return asyncio.run(chat(engine, as_language(args.lang)))
+    except KnowledgeError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_FINDINGS
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    return EXIT_USAGE
+
+
+def run() -> None:
+    """Console-script entry point."""
+    raise SystemExit(main())

@@ -1,0 +1,266 @@
+"""Match a question to an intent: rapidfuzz over normalised tokens.
+
+Two signals, both from rapidfuzz:
+
+* coverage -- how much of the question an intent accounts for. Each question
+  token is resolved against the knowledge vocabulary (exactly, or to its
+  nearest spellings for typos) and weighted by how rare it is (IDF). A word
+  the knowledge never uses counts as maximally informative: a question about
+  something the articles do not cover ("Abo-Preis", "Parameter") can then not
+  reach a confident score, however many right words surround it.
+* similarity -- how close the question is to the intent's example phrasings
+  (token sort and token set ratios), which tells apart intents that share
+  vocabulary.
+
+An intent with ``anchors`` (a named person, country, product) is only ever
+answered when the question names one of them; otherwise it can at most be
+suggested. All thresholds live in :class:`Thresholds`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein
+
+from bot.core.models import Language, Outcome
+from bot.knowledge import Knowledge
+from bot.nlp.normalizer import Normalizer, is_concept
+
+QUESTION_CONCEPTS = frozenset({"QWHO", "QWHEN", "QWHERE", "QWHY", "QHOWMANY"})
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Every knob of the decision, in one place (settable through the environment)."""
+
+    answer: float = 70.0  # score needed to answer
+    suggest: float = 45.0  # score needed to offer "did you mean"
+    margin: float = 3.0  # lead the best intent needs over the runner-up ...
+    sure: float = 90.0  # ... unless its score is at least this
+    min_coverage: float = 0.7  # share of the question the answer must account for
+    answer_text_weight: float = 0.35  # credit for a word found only in an intent's answer
+    question_word_weight: float = 0.6  # weight of who/when/why/how-many
+    max_suggestions: int = 3
+
+
+@dataclass(frozen=True)
+class Candidate:
+    intent: str
+    score: float
+    coverage: float
+    similarity: float
+    anchored: bool
+
+
+@dataclass(frozen=True)
+class Match:
+    outcome: Outcome
+    best: Candidate | None
+    candidates: tuple[Candidate, ...]
+
+    @property
+    def suggestions(self) -> tuple[Candidate, ...]:
+        return self.candidates
+
+
+def _max_edits(length: int) -> int:
+    """Typos tolerated in a word: none in short words, more in long ones."""
+    return 0 if length < 4 else 1 if length <= 7 else 2
+
+
+class Matcher:
+    """An index over the knowledge; immutable, so a reload builds a new one."""
+
+    SHORTLIST = 30
+
+    def __init__(
+        self, knowledge: Knowledge, normalizer: Normalizer, thresholds: Thresholds | None = None
+    ) -> None:
+        self.thresholds = thresholds or Thresholds()
+        self.normalizer = normalizer
+        self.ids: list[str] = list(knowledge.intents)
+        self._example_text: list[str] = []
+        self._example_owner: list[int] = []
+        self._anchors: list[frozenset[str]] = []
+        postings: dict[str, dict[int, float]] = defaultdict(dict)
+        spellings: dict[str, str] = {}
+        weak = self.thresholds.answer_text_weight
+
+        def terms(text: str, lang: Language) -> list[str]:
+            found = normalizer.terms(text, lang)
+            for key, surface in found:
+                spellings.setdefault(surface, key)
+            return [key for key, _ in found]
+
+        for idx, intent in enumerate(knowledge.intents.values()):
+            strong: set[str] = set()
+            examples: dict[str, None] = {}
+            for lang, texts in (("de", intent.examples.de), ("en", intent.examples.en)):
+                for text in [*texts, intent.title.get(lang)]:
+                    toks = terms(text, lang)
+                    strong.update(toks)
+                    examples[" ".join(dict.fromkeys(toks))] = None
+                for word in intent.keywords:
+                    strong.update(terms(word, lang))
+            answer_words = set(terms(intent.answer.de, "de")) | set(terms(intent.answer.en, "en"))
+            anchors: set[str] = set()
+            for word in intent.anchors:
+                for lang in ("de", "en"):
+                    anchors.update(terms(word, lang))
+                anchors.update(normalizer.phrase_concepts(word))
+            for tok in strong:
+                postings[tok][idx] = 1.0
+            for tok in answer_words - strong:
+                postings[tok][idx] = weak
+            for example in examples:
+                if example:
+                    self._example_text.append(example)
+                    self._example_owner.append(idx)
+            self._anchors.append(frozenset(anchors))
+        n = len(self.ids)
+        self._postings = {tok: tuple(p.items()) for tok, p in postings.items()}
+        self._idf = {tok: math.log(1 + n / len(p)) for tok, p in postings.items()}
+        self._oov_weight = math.log(1 + n)
+        for surface, concept in normalizer.surface_forms().items():
+            spellings.setdefault(surface, concept)
+        self._spellings = {
+            s: k for s, k in spellings.items() if k in self._postings and not s.isdigit()
+        }
+        self._spelling_list = list(self._spellings)
+        self._resolve = lru_cache(maxsize=16384)(self._resolve_uncached)
+
+    # -- vocabulary ----------------------------------------------------------------
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        return frozenset(self._postings)
+
+    def _resolve_uncached(self, key: str, surface: str) -> tuple[tuple[str, float], ...]:
+        """Vocabulary entries a question word may stand for, with a similarity in 0..1."""
+        found: dict[str, float] = {}
+        if key in self._postings:
+            found[key] = 1.0
+        for probe in dict.fromkeys((surface, key)):
+            edits = _max_edits(len(probe))
+            if not edits or probe.isdigit() or is_concept(probe):
+                continue
+            for cand, distance, _ in process.extract(
+                probe,
+                self._spelling_list,
+                scorer=DamerauLevenshtein.distance,
+                limit=3,
+                score_cutoff=edits,
+            ):
+                target = self._spellings[cand]
+                sim = 1.0 - distance / max(len(probe), len(cand))
+                if sim > found.get(target, 0.0):
+                    found[target] = sim
+        return tuple(found.items())
+
+    # -- matching ------------------------------------------------------------------
+
+    def terms(self, text: str, lang: Language) -> list[tuple[str, str]]:
+        seen: dict[str, str] = {}
+        for key, surface in self.normalizer.terms(text, lang):
+            seen.setdefault(key, surface)
+        return list(seen.items())
+
+    def tokens(self, text: str, lang: Language) -> list[str]:
+        return [key for key, _ in self.terms(text, lang)]
+
+    def match(self, text: str, lang: Language) -> Match:
+        return self.match_terms(self.terms(text, lang))
+
+    def match_terms(self, terms: Iterable[tuple[str, str]]) -> Match:
+        th = self.thresholds
+        query = list(terms)
+        if not any(key not in QUESTION_CONCEPTS for key, _ in query):
+            return Match(Outcome.FALLBACK, None, ())
+        total = 0.0
+        covered: dict[int, float] = defaultdict(float)
+        anchored: set[int] = set()
+        for key, surface in query:
+            resolved = self._resolve(key, surface)
+            if key in QUESTION_CONCEPTS:
+                weight = th.question_word_weight
+            elif resolved:
+                weight = max(self._idf[v] for v, _ in resolved)
+            else:
+                weight = self._oov_weight
+            total += weight
+            best_here: dict[int, float] = {}
+            for vocab_tok, sim in resolved:
+                for idx, post_weight in self._postings[vocab_tok]:
+                    credit = sim * post_weight
+                    if credit > best_here.get(idx, 0.0):
+                        best_here[idx] = credit
+                    if sim >= 0.8 and vocab_tok in self._anchors[idx]:
+                        anchored.add(idx)
+            for idx, credit in best_here.items():
+                covered[idx] += weight * credit
+        if not covered:
+            return Match(Outcome.FALLBACK, None, ())
+        top_cov = max(covered.values())
+        shortlist = sorted(
+            ((idx, cov) for idx, cov in covered.items() if cov >= 0.5 * top_cov),
+            key=lambda kv: kv[1],
+            reverse=True,
+        )[: self.SHORTLIST]
+        similarity = self._similarity(" ".join(k for k, _ in query), {i for i, _ in shortlist})
+        candidates = []
+        for idx, cov in shortlist:
+            coverage = cov / total
+            sim = similarity.get(idx, 0.0)
+            score = 100.0 * coverage * (0.55 + 0.45 * sim / 100.0)
+            ok = not self._anchors[idx] or idx in anchored
+            candidates.append(Candidate(self.ids[idx], score, coverage, sim, ok))
+        candidates.sort(key=lambda c: c.score, reverse=True)
+        return self._decide(candidates)
+
+    def _similarity(self, sentence: str, intents: set[int]) -> dict[int, float]:
+        """Best blend of token-sort and token-set ratio per intent, two rapidfuzz calls."""
+        choices = {
+            n: text
+            for n, (text, owner) in enumerate(
+                zip(self._example_text, self._example_owner, strict=True)
+            )
+            if owner in intents
+        }
+        best: dict[int, float] = {}
+        sort_scores = {
+            key: score
+            for _, score, key in process.extract(
+                sentence, choices, scorer=fuzz.token_sort_ratio, limit=None
+            )
+        }
+        for _, score, key in process.extract(
+            sentence, choices, scorer=fuzz.token_set_ratio, limit=None
+        ):
+            owner = self._example_owner[key]
+            blended = 0.5 * score + 0.5 * sort_scores[key]
+            if blended > best.get(owner, 0.0):
+                best[owner] = blended
+        return best
+
+    def _decide(self, ranked: list[Candidate]) -> Match:
+        th = self.thresholds
+        eligible = [c for c in ranked if c.anchored]
+        top = eligible[0] if eligible else None
+        runner_up = eligible[1].score if len(eligible) > 1 else 0.0
+        suggestable = tuple(c for c in ranked if c.score >= th.suggest)[: th.max_suggestions]
+        if (
+            top is not None
+            and top.score >= th.answer
+            and top.coverage >= th.min_coverage
+            and (top.score - runner_up >= th.margin or top.score >= th.sure)
+        ):
+            return Match(Outcome.ANSWERED, top, (top,))
+        if suggestable:
+            return Match(Outcome.CLOSE_CALL, suggestable[0], suggestable)
+        return Match(Outcome.FALLBACK, ranked[0] if ranked else None, ())

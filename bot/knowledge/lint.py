@@ -1,0 +1,97 @@
+"""``python -m bot check``: findings about the knowledge beyond the schema.
+
+Errors make ``check`` exit 1 (they would give users wrong or broken replies);
+warnings point at curation work.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.core.matcher import Matcher
+from bot.core.models import Outcome
+from bot.knowledge.loader import Knowledge
+from bot.nlp.normalizer import FunctionWords, Normalizer
+
+DISCORD_LIMIT = 2000
+TELEGRAM_LIMIT = 4096
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Literal["error", "warning"]
+    where: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.where}: {self.text}"
+
+
+def lint(knowledge: Knowledge, matcher: Matcher | None = None) -> list[Finding]:
+    if matcher is None:
+        matcher = Matcher(knowledge, Normalizer(FunctionWords.load(), knowledge.synonyms))
+    findings: list[Finding] = []
+    seen: dict[str, list[str]] = defaultdict(list)
+    cited: set[str] = set()
+    for intent in knowledge.intents.values():
+        where = f"{knowledge.intent_file[intent.id].name}: intent {intent.id!r}"
+        cited.update(intent.sources)
+        own: set[tuple[str, str]] = set()
+        if not intent.sources:
+            findings.append(Finding("error", where, "no source"))
+        for lang in ("de", "en"):
+            answer = intent.answer.get(lang)
+            for platform, limit in (("Discord", DISCORD_LIMIT), ("Telegram", TELEGRAM_LIMIT)):
+                if len(answer) > limit:
+                    findings.append(
+                        Finding(
+                            "error",
+                            where,
+                            f"answer.{lang} has {len(answer)} characters, over {platform}'s "
+                            f"{limit}",
+                        )
+                    )
+            for example in getattr(intent.examples, lang):
+                key = " ".join(matcher.tokens(example, lang))
+                if (lang, key) in own:
+                    findings.append(Finding("warning", where, f"example repeated: {example!r}"))
+                own.add((lang, key))
+                seen[key].append(intent.id)
+                findings.extend(_confusable(matcher, where, intent.id, example, lang))
+    for key, owners in seen.items():
+        others = sorted(set(owners))
+        if len(others) > 1:
+            findings.append(
+                Finding("error", "examples", f"{key!r} is an example of {', '.join(others)}")
+            )
+    for source_id in knowledge.sources:
+        if source_id not in cited:
+            findings.append(Finding("warning", "sources.yaml", f"source {source_id!r} never cited"))
+    return findings
+
+
+def _confusable(
+    matcher: Matcher, where: str, own: str, example: str, lang: Literal["de", "en"]
+) -> list[Finding]:
+    match = matcher.match(example, lang)
+    if match.best is None or match.best.intent == own:
+        return []
+    if match.outcome is Outcome.ANSWERED:
+        return [
+            Finding(
+                "error",
+                where,
+                f"example {example!r} is answered by {match.best.intent} instead",
+            )
+        ]
+    own_rank = [c.intent for c in match.candidates]
+    note = "" if own in own_rank else " (own intent not even suggested)"
+    return [
+        Finding(
+            "warning",
+            where,
+            f"example {example!r} matches {match.best.intent} better{note}",
+        )
+    ]

@@ -1,0 +1,107 @@
+"""Schema of the curated knowledge files.
+
+The files are data written by people, so every model forbids unknown fields
+(a typo in a field name must fail loudly, not be ignored) and every check
+says what is wrong in words a curator understands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+LANGUAGES = ("de", "en")
+INTENT_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+SLUG = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Localized(_Strict):
+    """A text in both languages the bot speaks."""
+
+    de: NonEmpty
+    en: NonEmpty
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.de
+
+
+class Examples(_Strict):
+    """Example questions, per language; the matcher learns from these."""
+
+    de: list[NonEmpty] = Field(min_length=6)
+    en: list[NonEmpty] = Field(min_length=3)
+
+
+class Source(_Strict):
+    """One article the answers are built from, described once."""
+
+    id: str
+    file: str | None = None
+    title: Localized
+    outlet: str | None = None
+    date: dt.date | None = None
+    url: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError("must be lower-case letters, digits, '-' or '_'")
+        return value
+
+
+class SourcesFile(_Strict):
+    sources: list[Source] = Field(min_length=1)
+
+
+class Intent(_Strict):
+    """A question people ask, the ways they ask it, and the curated answer."""
+
+    id: str
+    title: Localized
+    examples: Examples
+    keywords: list[NonEmpty] = Field(default_factory=list)
+    anchors: list[NonEmpty] = Field(default_factory=list)
+    answer: Localized
+    sources: list[str] = Field(min_length=1)
+
+    @field_validator("id")
+    @classmethod
+    def _intent_id(cls, value: str) -> str:
+        if not INTENT_ID.match(value):
+            raise ValueError("must look like 'topic.name' (lower-case, digits, '_')")
+        return value
+
+
+class Topic(_Strict):
+    id: str
+    title: Localized
+    summary: Localized
+    aliases: list[NonEmpty] = Field(default_factory=list)
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError("must be lower-case letters, digits, '-' or '_'")
+        return value
+
+
+class TopicFile(_Strict):
+    topic: Topic
+    intents: list[Intent] = Field(min_length=1)
+
+
+class SynonymsFile(_Strict):
+    """Groups of words and phrases that mean the same thing to the matcher."""
+
+    groups: dict[str, list[NonEmpty]]

@@ -1,0 +1,1 @@
+"""Language handling: text clean-up, tokens, stems, synonyms and language detection."""

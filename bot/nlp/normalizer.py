@@ -1,0 +1,144 @@
+"""Turn a question into the canonical tokens the matcher compares.
+
+Pipeline: clean -> tokens (folded) -> multi-word phrases and synonyms to
+concepts -> stop words dropped -> remaining words stemmed (Snowball) in the
+question's language. Concepts are upper-case names (``COST``), so they can
+never collide with a stem, which is always lower-case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import snowballstemmer
+import yaml
+
+from bot.nlp.text import fold, tokenize
+
+Language = str  # "de" | "en"
+
+_STEMMERS: dict[str, Any] = {
+    "de": snowballstemmer.stemmer("german"),
+    "en": snowballstemmer.stemmer("english"),
+}
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str, lang: Language) -> str:
+    """Snowball stem of an already folded word."""
+    if word.isdigit() or len(word) <= 3:
+        return word
+    return str(_STEMMERS[lang].stemWord(word))
+
+
+def is_concept(token: str) -> bool:
+    return token[:1].isupper()
+
+
+@dataclass(frozen=True)
+class FunctionWords:
+    """Stop words per language and question-word concepts (shipped with the package)."""
+
+    stopwords: Mapping[Language, frozenset[str]]
+    markers: Mapping[Language, frozenset[str]]
+    question_words: Mapping[str, tuple[str, ...]]
+
+    @classmethod
+    def load(cls) -> FunctionWords:
+        raw = yaml.safe_load(
+            resources.files("bot.nlp").joinpath("data/function_words.yaml").read_text("utf-8")
+        )
+        return cls(
+            stopwords={
+                lang: frozenset(fold(w) for w in words) for lang, words in raw["stopwords"].items()
+            },
+            markers={lang: frozenset(fold(w) for w in ws) for lang, ws in raw["markers"].items()},
+            question_words={k: tuple(v) for k, v in raw["question_words"].items()},
+        )
+
+
+class Normalizer:
+    """Maps text to canonical tokens using function words and domain synonyms."""
+
+    def __init__(
+        self, function_words: FunctionWords, synonyms: Mapping[str, Iterable[str]]
+    ) -> None:
+        self.function_words = function_words
+        self.all_stopwords = frozenset().union(*function_words.stopwords.values())
+        groups: dict[str, list[str]] = {k: list(v) for k, v in synonyms.items()}
+        for concept, words in function_words.question_words.items():
+            groups.setdefault(concept, []).extend(words)
+        self._single: dict[str, str] = {}
+        self._phrases: dict[tuple[str, ...], str] = {}
+        for concept, words in groups.items():
+            name = concept if concept.isupper() else concept.upper()
+            for word in words:
+                parts = tuple(tokenize(word))
+                if len(parts) == 1:
+                    self._single.setdefault(parts[0], name)
+                elif parts:
+                    self._phrases.setdefault(parts, name)
+        # Inflected forms nobody listed ("kostete") reach their concept through
+        # the stem, unless two concepts share that stem.
+        by_stem: dict[str, set[str]] = {}
+        for word, name in self._single.items():
+            for lang in _STEMMERS:
+                by_stem.setdefault(stem(word, lang), set()).add(name)
+        self._by_stem = {s: next(iter(n)) for s, n in by_stem.items() if len(n) == 1}
+        self._max_phrase = max((len(p) for p in self._phrases), default=1)
+        self.concepts = frozenset(self._single.values()) | frozenset(self._phrases.values())
+
+    def concept_of(self, word: str) -> str | None:
+        return self._single.get(word)
+
+    def phrase_concepts(self, word: str) -> set[str]:
+        """Concepts of the phrases a word is part of ("valley" -> SILICON_VALLEY)."""
+        folded = tuple(tokenize(word))
+        return {
+            concept
+            for phrase, concept in self._phrases.items()
+            if len(folded) == 1 and folded[0] in phrase
+        }
+
+    def tokens(self, text: str, lang: Language) -> list[str]:
+        """Canonical tokens of ``text`` in order (duplicates kept)."""
+        return [key for key, _ in self.terms(text, lang)]
+
+    def terms(self, text: str, lang: Language) -> list[tuple[str, str]]:
+        """(canonical token, folded surface word) pairs; the surface helps with typos."""
+        return self.canonical(tokenize(text), lang)
+
+    def surface_forms(self) -> dict[str, str]:
+        """Every listed synonym word and the concept it stands for."""
+        return dict(self._single)
+
+    def canonical(self, words: list[str], lang: Language) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        i = 0
+        n = len(words)
+        while i < n:
+            matched = False
+            for size in range(min(self._max_phrase, n - i), 1, -1):
+                concept = self._phrases.get(tuple(words[i : i + size]))
+                if concept:
+                    out.append((concept, " ".join(words[i : i + size])))
+                    i += size
+                    matched = True
+                    break
+            if matched:
+                continue
+            word = words[i]
+            i += 1
+            concept = self._single.get(word)
+            if concept:
+                out.append((concept, word))
+            elif word in self.all_stopwords:
+                continue
+            else:
+                stemmed = stem(word, lang)
+                out.append((self._by_stem.get(stemmed, stemmed), word))
+        return out

@@ -1,0 +1,1 @@
+"""Turn platform-neutral replies into text for one medium."""

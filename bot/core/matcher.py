@@ -30,7 +30,8 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.core.models import Language, Outcome
 from bot.knowledge import Knowledge
-from bot.nlp.normalizer import Normalizer, is_concept
+from bot.nlp.normalizer import Normalizer, Term, is_concept
+from bot.nlp.text import skeleton
 
 QUESTION_CONCEPTS = frozenset({"QWHO", "QWHEN", "QWHERE", "QWHY", "QHOWMANY"})
 
@@ -46,6 +47,7 @@ class Thresholds:
     min_coverage: float = 0.7  # share of the question the answer must account for
     answer_text_weight: float = 0.35  # credit for a word found only in an intent's answer
     question_word_weight: float = 0.6  # weight of who/when/why/how-many
+    lower_case_factor: float = 0.5  # weight of a lower-case (non-noun) word in German
     max_suggestions: int = 3
 
 
@@ -67,6 +69,11 @@ class Match:
     @property
     def suggestions(self) -> tuple[Candidate, ...]:
         return self.candidates
+
+
+def _mixed_case(text: str) -> bool:
+    """Whether the writer uses capitals at all (some type everything in lower case)."""
+    return any(ch.isupper() for ch in text) and any(ch.islower() for ch in text)
 
 
 def _max_edits(length: int) -> int:
@@ -94,9 +101,9 @@ class Matcher:
 
         def terms(text: str, lang: Language) -> list[str]:
             found = normalizer.terms(text, lang)
-            for key, surface in found:
-                spellings.setdefault(surface, key)
-            return [key for key, _ in found]
+            for term in found:
+                spellings.setdefault(term.surface, term.key)
+            return [term.key for term in found]
 
         for idx, intent in enumerate(knowledge.intents.values()):
             strong: set[str] = set()
@@ -129,10 +136,18 @@ class Matcher:
         self._oov_weight = math.log(1 + n)
         for surface, concept in normalizer.surface_forms().items():
             spellings.setdefault(surface, concept)
+        for part, concept in normalizer.phrase_parts().items():
+            spellings.setdefault(part, concept)
         self._spellings = {
-            s: k for s, k in spellings.items() if k in self._postings and not s.isdigit()
+            s: k
+            for s, k in spellings.items()
+            if k in self._postings and not s.isdigit() and k not in QUESTION_CONCEPTS
         }
+        self._skeletons: dict[str, str] = {}
+        for spelling, key in self._spellings.items():
+            self._skeletons.setdefault(skeleton(spelling), key)
         self._spelling_list = list(self._spellings)
+        self._stopword_list = sorted(normalizer.all_stopwords)
         self._resolve = lru_cache(maxsize=16384)(self._resolve_uncached)
 
     # -- vocabulary ----------------------------------------------------------------
@@ -143,56 +158,82 @@ class Matcher:
 
     def _resolve_uncached(self, key: str, surface: str) -> tuple[tuple[str, float], ...]:
         """Vocabulary entries a question word may stand for, with a similarity in 0..1."""
+        if is_concept(key):
+            # A word from the synonym lists is no typo.
+            return ((key, 1.0),) if key in self._postings else ()
         found: dict[str, float] = {}
-        if key in self._postings:
+        # The word as typed (umlauts written as u or ue alike) beats its stem:
+        # "grunder" is "Gründer", not "Grund".
+        known = self._spellings.get(surface) or self._skeletons.get(skeleton(surface))
+        if known is not None:
+            found[known] = 1.0
+        elif key in self._postings:
             found[key] = 1.0
-        for probe in dict.fromkeys((surface, key)):
-            edits = _max_edits(len(probe))
-            if not edits or probe.isdigit() or is_concept(probe):
-                continue
+        edits = _max_edits(len(surface))
+        if (known is None or not is_concept(known)) and edits and not surface.isdigit():
             for cand, distance, _ in process.extract(
-                probe,
+                surface,
                 self._spelling_list,
                 scorer=DamerauLevenshtein.distance,
                 limit=3,
                 score_cutoff=edits,
             ):
                 target = self._spellings[cand]
-                sim = 1.0 - distance / max(len(probe), len(cand))
+                sim = 1.0 - distance / max(len(surface), len(cand))
                 if sim > found.get(target, 0.0):
                     found[target] = sim
         return tuple(found.items())
 
+    def _is_function_word_typo(self, surface: str) -> bool:
+        """Whether an unknown word is a misspelt stop word ("wass", "habn", "vile")."""
+        if len(surface) < 3 or surface.isdigit():
+            return False
+        hit = process.extractOne(
+            surface, self._stopword_list, scorer=DamerauLevenshtein.distance, score_cutoff=1
+        )
+        return hit is not None
+
     # -- matching ------------------------------------------------------------------
 
-    def terms(self, text: str, lang: Language) -> list[tuple[str, str]]:
-        seen: dict[str, str] = {}
-        for key, surface in self.normalizer.terms(text, lang):
-            seen.setdefault(key, surface)
-        return list(seen.items())
+    def terms(self, text: str, lang: Language) -> list[Term]:
+        """The question's terms, each key once."""
+        seen: dict[str, Term] = {}
+        for term in self.normalizer.terms(text, lang):
+            seen.setdefault(term.key, term)
+        return list(seen.values())
 
     def tokens(self, text: str, lang: Language) -> list[str]:
-        return [key for key, _ in self.terms(text, lang)]
+        return [term.key for term in self.terms(text, lang)]
 
     def match(self, text: str, lang: Language) -> Match:
-        return self.match_terms(self.terms(text, lang))
+        return self.match_terms(self.terms(text, lang), lang, _mixed_case(text))
 
-    def match_terms(self, terms: Iterable[tuple[str, str]]) -> Match:
+    def match_terms(self, terms: Iterable[Term], lang: Language, mixed_case: bool) -> Match:
         th = self.thresholds
         query = list(terms)
-        if not any(key not in QUESTION_CONCEPTS for key, _ in query):
+        if not any(t.key not in QUESTION_CONCEPTS for t in query):
             return Match(Outcome.FALLBACK, None, ())
         total = 0.0
         covered: dict[int, float] = defaultdict(float)
         anchored: set[int] = set()
-        for key, surface in query:
+        sentence: list[str] = []
+        for n, (key, surface, capital) in enumerate(query):
             resolved = self._resolve(key, surface)
+            if not resolved and self._is_function_word_typo(surface):
+                continue
+            sentence.append(max(resolved, key=lambda r: r[1])[0] if resolved else key)
             if key in QUESTION_CONCEPTS:
                 weight = th.question_word_weight
-            elif resolved:
-                weight = max(self._idf[v] for v, _ in resolved)
             else:
-                weight = self._oov_weight
+                if resolved:
+                    weight = max(self._idf[v] for v, _ in resolved)
+                else:
+                    weight = self._oov_weight
+                if lang == "de" and mixed_case and not capital and n > 0:
+                    # German capitalises nouns: a lower-case word in a properly
+                    # written question is a verb or adjective, which says less
+                    # about what is asked than a noun or a name does.
+                    weight *= th.lower_case_factor
             total += weight
             best_here: dict[int, float] = {}
             for vocab_tok, sim in resolved:
@@ -212,7 +253,7 @@ class Matcher:
             key=lambda kv: kv[1],
             reverse=True,
         )[: self.SHORTLIST]
-        similarity = self._similarity(" ".join(k for k, _ in query), {i for i, _ in shortlist})
+        similarity = self._similarity(" ".join(sentence), {i for i, _ in shortlist})
         candidates = []
         for idx, cov in shortlist:
             coverage = cov / total

@@ -12,12 +12,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 import snowballstemmer
 import yaml
 
-from bot.nlp.text import fold, tokenize
+from bot.nlp.text import fold, tokenize, words
 
 Language = str  # "de" | "en"
 
@@ -33,6 +33,14 @@ def stem(word: str, lang: Language) -> str:
     if word.isdigit() or len(word) <= 3:
         return word
     return str(_STEMMERS[lang].stemWord(word))
+
+
+class Term(NamedTuple):
+    """One meaningful unit of a question."""
+
+    key: str  # concept (upper-case) or stem: what the index compares
+    surface: str  # the folded word(s) as typed: what typo correction compares
+    capital: bool  # written with a capital letter (German nouns are)
 
 
 def is_concept(token: str) -> bool:
@@ -95,6 +103,19 @@ class Normalizer:
     def concept_of(self, word: str) -> str | None:
         return self._single.get(word)
 
+    def phrase_parts(self) -> dict[str, str]:
+        """Longer words of multi-word phrases and their concept ("valley" -> SILICON_VALLEY).
+
+        Lets a question that misspells one word of a phrase still reach it.
+        A word that belongs to phrases of different concepts is left out.
+        """
+        parts: dict[str, set[str]] = {}
+        for phrase, concept in self._phrases.items():
+            for word in phrase:
+                if len(word) >= 5 and word not in self.all_stopwords:
+                    parts.setdefault(word, set()).add(concept)
+        return {w: next(iter(c)) for w, c in parts.items() if len(c) == 1}
+
     def phrase_concepts(self, word: str) -> set[str]:
         """Concepts of the phrases a word is part of ("valley" -> SILICON_VALLEY)."""
         folded = tuple(tokenize(word))
@@ -106,39 +127,40 @@ class Normalizer:
 
     def tokens(self, text: str, lang: Language) -> list[str]:
         """Canonical tokens of ``text`` in order (duplicates kept)."""
-        return [key for key, _ in self.terms(text, lang)]
+        return [term.key for term in self.terms(text, lang)]
 
-    def terms(self, text: str, lang: Language) -> list[tuple[str, str]]:
-        """(canonical token, folded surface word) pairs; the surface helps with typos."""
-        return self.canonical(tokenize(text), lang)
+    def terms(self, text: str, lang: Language) -> list[Term]:
+        """The question's terms in order (duplicates kept)."""
+        return self.canonical(words(text), lang)
 
     def surface_forms(self) -> dict[str, str]:
         """Every listed synonym word and the concept it stands for."""
         return dict(self._single)
 
-    def canonical(self, words: list[str], lang: Language) -> list[tuple[str, str]]:
-        out: list[tuple[str, str]] = []
+    def canonical(self, tokens: list[tuple[str, bool]], lang: Language) -> list[Term]:
+        out: list[Term] = []
+        plain = [word for word, _ in tokens]
         i = 0
-        n = len(words)
+        n = len(tokens)
         while i < n:
             matched = False
             for size in range(min(self._max_phrase, n - i), 1, -1):
-                concept = self._phrases.get(tuple(words[i : i + size]))
+                concept = self._phrases.get(tuple(plain[i : i + size]))
                 if concept:
-                    out.append((concept, " ".join(words[i : i + size])))
+                    out.append(Term(concept, " ".join(plain[i : i + size]), tokens[i][1]))
                     i += size
                     matched = True
                     break
             if matched:
                 continue
-            word = words[i]
+            word, capital = tokens[i]
             i += 1
             concept = self._single.get(word)
             if concept:
-                out.append((concept, word))
+                out.append(Term(concept, word, capital))
             elif word in self.all_stopwords:
                 continue
             else:
                 stemmed = stem(word, lang)
-                out.append((self._by_stem.get(stemmed, stemmed), word))
+                out.append(Term(self._by_stem.get(stemmed, stemmed), word, capital))
         return out

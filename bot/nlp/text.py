@@ -36,9 +36,27 @@ def fold(token: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def tokenize(text: str) -> list[str]:
-    """Split into folded word tokens; numbers keep one canonical form (16.000 -> 16000)."""
+def words(text: str) -> list[tuple[str, bool]]:
+    """Folded word tokens, each with whether it was written with a capital letter.
+
+    Numbers keep one canonical form (16.000 -> 16000, 5,58 -> 5.58).
+    """
     text = _US.sub(" usa ", clean(text))
     text = _THOUSANDS.sub("", text)
     text = _DECIMAL_COMMA.sub(".", text)
-    return [fold(tok) for tok in _TOKEN.findall(text)]
+    return [(fold(tok), tok[:1].isupper()) for tok in _TOKEN.findall(text)]
+
+
+def tokenize(text: str) -> list[str]:
+    """Folded word tokens only."""
+    return [word for word, _ in words(text)]
+
+
+_SKELETON = (("ae", "a"), ("oe", "o"), ("ue", "u"))
+
+
+def skeleton(word: str) -> str:
+    """A folded word with umlaut spellings merged: "gruender" and "grunder" alike."""
+    for old, new in _SKELETON:
+        word = word.replace(old, new)
+    return word

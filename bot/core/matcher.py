@@ -225,10 +225,8 @@ class Matcher:
             if key in QUESTION_CONCEPTS:
                 weight = th.question_word_weight
             else:
-                if resolved:
-                    weight = max(self._idf[v] for v, _ in resolved)
-                else:
-                    weight = self._oov_weight
+                known = [self._idf[v] for v, _ in resolved]
+                weight = max(known) if known else self._oov_weight
                 if lang == "de" and mixed_case and not capital and n > 0:
                     # German capitalises nouns: a lower-case word in a properly
                     # written question is a verb or adjective, which says less

@@ -17,7 +17,8 @@ from typing import Any, NamedTuple
 import snowballstemmer
 import yaml
 
-from bot.nlp.text import fold, tokenize, words
+from bot.nlp import text as textmod
+from bot.nlp.text import fold, tokenize
 
 Language = str  # "de" | "en"
 
@@ -131,7 +132,7 @@ class Normalizer:
 
     def terms(self, text: str, lang: Language) -> list[Term]:
         """The question's terms in order (duplicates kept)."""
-        return self.canonical(words(text), lang)
+        return self.canonical(textmod.words(text), lang)
 
     def surface_forms(self) -> dict[str, str]:
         """Every listed synonym word and the concept it stands for."""

@@ -21,15 +21,17 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.core.models import Language, Outcome
 from bot.knowledge import Knowledge
+from bot.nlp.dictionary import WORDS
 from bot.nlp.normalizer import Normalizer, Term, is_concept
 from bot.nlp.text import skeleton
 
@@ -87,13 +89,17 @@ class Matcher:
     SHORTLIST = 30
 
     def __init__(
-        self, knowledge: Knowledge, normalizer: Normalizer, thresholds: Thresholds | None = None
+        self,
+        knowledge: Knowledge,
+        normalizer: Normalizer,
+        thresholds: Thresholds | None = None,
+        dictionary: Container[str] = WORDS,
     ) -> None:
         self.thresholds = thresholds or Thresholds()
+        self.dictionary = dictionary
         self.normalizer = normalizer
         self.ids: list[str] = list(knowledge.intents)
-        self._example_text: list[str] = []
-        self._example_owner: list[int] = []
+        self._examples: list[list[str]] = []
         self._anchors: list[frozenset[str]] = []
         postings: dict[str, dict[int, float]] = defaultdict(dict)
         spellings: dict[str, str] = {}
@@ -108,7 +114,11 @@ class Matcher:
         for idx, intent in enumerate(knowledge.intents.values()):
             strong: set[str] = set()
             examples: dict[str, None] = {}
-            for lang, texts in (("de", intent.examples.de), ("en", intent.examples.en)):
+            pairs: tuple[tuple[Language, list[str]], ...] = (
+                ("de", intent.examples.de),
+                ("en", intent.examples.en),
+            )
+            for lang, texts in pairs:
                 for text in [*texts, intent.title.get(lang)]:
                     toks = terms(text, lang)
                     strong.update(toks)
@@ -118,17 +128,14 @@ class Matcher:
             answer_words = set(terms(intent.answer.de, "de")) | set(terms(intent.answer.en, "en"))
             anchors: set[str] = set()
             for word in intent.anchors:
-                for lang in ("de", "en"):
-                    anchors.update(terms(word, lang))
+                anchors.update(terms(word, "de"))
+                anchors.update(terms(word, "en"))
                 anchors.update(normalizer.phrase_concepts(word))
             for tok in strong:
                 postings[tok][idx] = 1.0
             for tok in answer_words - strong:
                 postings[tok][idx] = weak
-            for example in examples:
-                if example:
-                    self._example_text.append(example)
-                    self._example_owner.append(idx)
+            self._examples.append([e for e in examples if e])
             self._anchors.append(frozenset(anchors))
         n = len(self.ids)
         self._postings = {tok: tuple(p.items()) for tok, p in postings.items()}
@@ -170,6 +177,8 @@ class Matcher:
         elif key in self._postings:
             found[key] = 1.0
         edits = _max_edits(len(surface))
+        if known is None and key not in self._postings and surface in self.dictionary:
+            edits = 0  # a correctly spelt word the knowledge never uses is no typo
         if (known is None or not is_concept(known)) and edits and not surface.isdigit():
             for cand, distance, _ in process.extract(
                 surface,
@@ -251,7 +260,9 @@ class Matcher:
             key=lambda kv: kv[1],
             reverse=True,
         )[: self.SHORTLIST]
-        similarity = self._similarity(" ".join(sentence), {i for i, _ in shortlist})
+        similarity = self._similarity(
+            " ".join(sentence), [i for i, _ in shortlist if self._examples[i]]
+        )
         candidates = []
         for idx, cov in shortlist:
             coverage = cov / total
@@ -260,46 +271,36 @@ class Matcher:
             ok = not self._anchors[idx] or idx in anchored
             candidates.append(Candidate(self.ids[idx], score, coverage, sim, ok))
         candidates.sort(key=lambda c: c.score, reverse=True)
-        return self._decide(candidates)
+        return decide(candidates, self.thresholds)
 
-    def _similarity(self, sentence: str, intents: set[int]) -> dict[int, float]:
-        """Best blend of token-sort and token-set ratio per intent, two rapidfuzz calls."""
-        choices = {
-            n: text
-            for n, (text, owner) in enumerate(
-                zip(self._example_text, self._example_owner, strict=True)
-            )
-            if owner in intents
-        }
-        best: dict[int, float] = {}
-        sort_scores = {
-            key: score
-            for _, score, key in process.extract(
-                sentence, choices, scorer=fuzz.token_sort_ratio, limit=None
-            )
-        }
-        for _, score, key in process.extract(
-            sentence, choices, scorer=fuzz.token_set_ratio, limit=None
-        ):
-            owner = self._example_owner[key]
-            blended = 0.5 * score + 0.5 * sort_scores[key]
-            if blended > best.get(owner, 0.0):
-                best[owner] = blended
-        return best
+    def _similarity(self, sentence: str, intents: list[int]) -> dict[int, float]:
+        """Best blend of token-sort and token-set ratio per intent, in two rapidfuzz calls."""
+        texts: list[str] = []
+        offsets: list[int] = []
+        for idx in intents:
+            offsets.append(len(texts))
+            texts.extend(self._examples[idx])
+        if not texts:
+            return {}
+        sort = process.cdist([sentence], texts, scorer=fuzz.token_sort_ratio, dtype=np.float32)
+        token_set = process.cdist([sentence], texts, scorer=fuzz.token_set_ratio, dtype=np.float32)
+        best = np.maximum.reduceat((sort[0] + token_set[0]) * 0.5, offsets)
+        return dict(zip(intents, best.tolist(), strict=True))
 
-    def _decide(self, ranked: list[Candidate]) -> Match:
-        th = self.thresholds
-        eligible = [c for c in ranked if c.anchored]
-        top = eligible[0] if eligible else None
-        runner_up = eligible[1].score if len(eligible) > 1 else 0.0
-        suggestable = tuple(c for c in ranked if c.score >= th.suggest)[: th.max_suggestions]
-        if (
-            top is not None
-            and top.score >= th.answer
-            and top.coverage >= th.min_coverage
-            and (top.score - runner_up >= th.margin or top.score >= th.sure)
-        ):
-            return Match(Outcome.ANSWERED, top, (top,))
-        if suggestable:
-            return Match(Outcome.CLOSE_CALL, suggestable[0], suggestable)
-        return Match(Outcome.FALLBACK, ranked[0] if ranked else None, ())
+
+def decide(ranked: list[Candidate], th: Thresholds) -> Match:
+    """Answer, close call or fallback, from candidates sorted best first."""
+    eligible = [c for c in ranked if c.anchored]
+    top = eligible[0] if eligible else None
+    runner_up = eligible[1].score if len(eligible) > 1 else 0.0
+    suggestable = tuple(c for c in ranked if c.score >= th.suggest)[: th.max_suggestions]
+    if (
+        top is not None
+        and top.score >= th.answer
+        and top.coverage >= th.min_coverage
+        and (top.score - runner_up >= th.margin or top.score >= th.sure)
+    ):
+        return Match(Outcome.ANSWERED, top, (top,))
+    if suggestable:
+        return Match(Outcome.CLOSE_CALL, suggestable[0], suggestable)
+    return Match(Outcome.FALLBACK, ranked[0] if ranked else None, ())

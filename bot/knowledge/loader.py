@@ -51,7 +51,11 @@ def default_knowledge_dir() -> Path:
     return package.parent / "knowledge"
 
 
+_UNREADABLE = object()
+
+
 def _read_yaml(path: Path, problems: list[str]) -> Any:
+    """The parsed file, or _UNREADABLE after recording why it could not be read."""
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -60,7 +64,7 @@ def _read_yaml(path: Path, problems: list[str]) -> Any:
         problems.append(f"{path}:{where}: not valid YAML: {getattr(exc, 'problem', exc)}")
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(f"{path}: cannot read: {exc}")
-    return None
+    return _UNREADABLE
 
 
 def _entry_name(raw: Any, loc: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
@@ -79,6 +83,11 @@ def _entry_name(raw: Any, loc: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
 
 
 def _validate(model: type[M], raw: Any, path: Path, problems: list[str]) -> M | None:
+    if raw is _UNREADABLE:
+        return None
+    if raw is None:
+        problems.append(f"{path}: file: the file is empty")
+        return None
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
@@ -139,9 +148,9 @@ def load_knowledge(directory: Path | str | None = None) -> Knowledge:
                 problems.append(f"{label}: field id: also defined in {intent_file[intent.id]}")
             if intent.id.split(".", 1)[0] != topic.id:
                 problems.append(f"{label}: field id: must start with the topic id '{topic.id}.'")
-            for src in intent.sources:
-                if sources and src not in sources:
-                    problems.append(f"{label}: field sources: unknown source {src!r}")
+            for cited in intent.sources:
+                if sources and cited not in sources:
+                    problems.append(f"{label}: field sources: unknown source {cited!r}")
             intents[intent.id] = intent
             intent_topic[intent.id] = topic.id
             intent_file[intent.id] = path

@@ -79,13 +79,13 @@ class Normalizer:
         self.function_words = function_words
         self.all_stopwords = frozenset().union(*function_words.stopwords.values())
         groups: dict[str, list[str]] = {k: list(v) for k, v in synonyms.items()}
-        for concept, words in function_words.question_words.items():
-            groups.setdefault(concept, []).extend(words)
+        for concept, listed in function_words.question_words.items():
+            groups.setdefault(concept, []).extend(listed)
         self._single: dict[str, str] = {}
         self._phrases: dict[tuple[str, ...], str] = {}
-        for concept, words in groups.items():
+        for concept, members in groups.items():
             name = concept if concept.isupper() else concept.upper()
-            for word in words:
+            for word in members:
                 parts = tuple(tokenize(word))
                 if len(parts) == 1:
                     self._single.setdefault(parts[0], name)

@@ -1,0 +1,43 @@
+"""Keyed hashes of chat and user ids, so the database never holds a raw id.
+
+The key is created on first start beside the database (mode 0600). Without
+the key a hash cannot be linked back to an account, and deleting the key
+unlinks every stored row at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+
+def key_path_for(database: Path) -> Path:
+    return database.with_name(database.name + ".key")
+
+
+def load_or_create_key(path: Path) -> bytes:
+    if path.exists():
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+        if len(key) < 16:
+            raise ValueError(f"{path}: hashing key is too short")
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key.hex() + "\n")
+    return key
+
+
+class IdHasher:
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def __call__(self, platform: str, kind: str, raw_id: str | int | None) -> str | None:
+        if raw_id is None or raw_id == "":
+            return None
+        message = f"{platform}\x1f{kind}\x1f{raw_id}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:32]

@@ -1,0 +1,104 @@
+"""Invalid knowledge fails with messages that name the file, the entry and the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.core.engine import Engine
+from bot.knowledge import KnowledgeError, load_knowledge
+from bot.knowledge.lint import lint
+
+
+def _edit(path: Path, change) -> None:  # type: ignore[no-untyped-def]
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def _problems(directory: Path) -> list[str]:
+    with pytest.raises(KnowledgeError) as info:
+        load_knowledge(directory)
+    return info.value.problems
+
+
+def test_missing_field_names_file_entry_and_field(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "topics" / "people.yaml"
+    _edit(path, lambda d: d["intents"][0]["answer"].pop("en"))
+    [problem] = _problems(knowledge_copy)
+    assert "people.yaml" in problem
+    assert "intent 'people." in problem
+    assert "field answer.en" in problem
+
+
+def test_too_few_examples_and_unknown_field(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "topics" / "costs.yaml"
+
+    def change(d: dict) -> None:  # type: ignore[type-arg]
+        d["intents"][1]["examples"]["de"] = ["Nur eine Frage?"]
+        d["intents"][1]["answr"] = "typo"
+
+    _edit(path, change)
+    problems = _problems(knowledge_copy)
+    assert any("field examples.de" in p and "at least 6" in p for p in problems)
+    assert any("field answr" in p for p in problems)
+
+
+def test_unknown_source_and_wrong_topic_prefix(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "topics" / "bans.yaml"
+
+    def change(d: dict) -> None:  # type: ignore[type-arg]
+        d["intents"][0]["sources"] = ["no-such-article"]
+        d["intents"][1]["id"] = "chips.italy"
+
+    _edit(path, change)
+    problems = _problems(knowledge_copy)
+    assert any("unknown source 'no-such-article'" in p for p in problems)
+    assert any(
+        "'chips.italy'" in p and "must start with the topic id 'bans.'" in p for p in problems
+    )
+
+
+def test_broken_yaml_reports_line(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "topics" / "chips.yaml"
+    path.write_text("topic:\n  id: chips\n  title: [unclosed\n", encoding="utf-8")
+    [problem] = _problems(knowledge_copy)
+    assert "chips.yaml" in problem and "line" in problem and "YAML" in problem
+
+
+def test_duplicate_intent_across_files(knowledge_copy: Path) -> None:
+    src = yaml.safe_load((knowledge_copy / "topics" / "people.yaml").read_text(encoding="utf-8"))
+    clone = {"topic": {**src["topic"], "id": "people"}, "intents": [src["intents"][0]]}
+    (knowledge_copy / "topics" / "people2.yaml").write_text(
+        yaml.safe_dump(clone, allow_unicode=True), encoding="utf-8"
+    )
+    problems = _problems(knowledge_copy)
+    assert any("also defined in" in p for p in problems)
+    assert any("topic 'people'" in p and "defined twice" in p for p in problems)
+
+
+def test_lint_flags_shared_example_and_overlong_answer(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "topics" / "bans.yaml"
+    other = yaml.safe_load((knowledge_copy / "topics" / "people.yaml").read_text("utf-8"))
+    borrowed = other["intents"][0]["examples"]["de"][0]
+
+    def change(d: dict) -> None:  # type: ignore[type-arg]
+        d["intents"][0]["examples"]["de"].append(borrowed)
+        d["intents"][1]["answer"]["de"] = "Sehr lang. " * 250
+
+    _edit(path, change)
+    findings = [str(f) for f in lint(load_knowledge(knowledge_copy)) if f.level == "error"]
+    assert any("is an example of" in f for f in findings)
+    assert any("over Discord's 2000" in f for f in findings)
+
+
+def test_reload_keeps_old_knowledge_when_new_is_broken(knowledge_copy: Path) -> None:
+    engine = Engine(load_knowledge(knowledge_copy))
+    before = engine.knowledge.version
+    (knowledge_copy / "sources.yaml").write_text("sources: []\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError):
+        engine.reload()
+    assert engine.knowledge.version == before
+    assert engine.answer("Wer ist Liang Wenfeng?").intent == "people.liang_wenfeng"

@@ -38,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["de", "en"])
 
     sub.add_parser("check", help="validate knowledge/; exit 1 on errors")
+
+    sub.add_parser("run", help="start every adapter whose token is configured")
+
+    p = sub.add_parser("sync-commands", help="register the Discord slash commands and exit")
+    p.add_argument("--guild", type=int, help="only in this guild (instant, for testing)")
     return parser
 
 
@@ -108,6 +113,33 @@ def cmd_check(settings: Settings, out: TextIO) -> int:
     return EXIT_FINDINGS if errors else EXIT_OK
 
 
+def cmd_run(settings: Settings) -> int:
+    from bot import logs
+    from bot.app import StartupError, serve
+
+    logs.configure(settings.log_level, settings.log_format, settings.secrets())
+    try:
+        return asyncio.run(serve(settings))
+    except StartupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def cmd_sync(settings: Settings, guild: int | None) -> int:
+    from bot import logs
+
+    if settings.discord_token is None:
+        print("error: DISCORD_TOKEN is not set", file=sys.stderr)
+        return EXIT_USAGE
+    logs.configure(settings.log_level, settings.log_format, settings.secrets())
+    from bot.adapters.discord import sync_commands
+
+    count = asyncio.run(sync_commands(settings, guild))
+    where = f"guild {guild}" if guild else "globally"
+    print(f"registered {count} commands {where}")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     args = _parser().parse_args(argv)
@@ -119,6 +151,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     try:
         if args.command == "check":
             return cmd_check(settings, out)
+        if args.command == "run":
+            return cmd_run(settings)
+        if args.command == "sync-commands":
+            return cmd_sync(settings, args.guild)
         engine = _engine(settings)
         if args.command == "ask":
             return cmd_ask(engine, args, out)

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.matcher import Thresholds
 from bot.core.models import Language
+from bot.core.ratelimit import Rate
 
 
 class ConfigError(Exception):
@@ -52,10 +53,44 @@ class Settings(BaseSettings):
     answer_margin: float = Field(Thresholds.margin, ge=0, le=100)
     retention_days: int = Field(30, ge=1, le=3650)
 
+    user_rate_limit: str = "6/60"  # questions per user per seconds
+    chat_rate_limit: str = "30/60"  # questions per chat (group, channel) per seconds
+
+    telegram_admin_ids: str = ""  # comma-separated Telegram user ids allowed /stats, /reload
+    telegram_webhook_url: str | None = None  # public HTTPS URL; unset = long polling
+    telegram_webhook_listen: str = "0.0.0.0"
+    telegram_webhook_port: int = Field(8443, ge=1, le=65535)
+    telegram_webhook_secret: SecretStr | None = None  # checked on every webhook request
+
+    discord_sync_commands_on_start: bool = False
+    discord_sharded: bool = False
+
+    health_port: int | None = Field(None, ge=1, le=65535)  # /healthz and /metrics; unset = off
+    health_host: str = "0.0.0.0"
+
     @field_validator("telegram_base_url", "discord_api_base_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         return _check_url(value, ("http", "https"))
+
+    @field_validator("user_rate_limit", "chat_rate_limit")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        Rate.parse(value)
+        return value
+
+    @field_validator("telegram_admin_ids")
+    @classmethod
+    def _ids(cls, value: str) -> str:
+        for part in value.replace(";", ",").split(","):
+            if part.strip() and not part.strip().lstrip("-").isdigit():
+                raise ValueError("must be comma-separated numeric Telegram user ids")
+        return value
+
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _webhook(cls, value: str | None) -> str | None:
+        return _check_url(value, ("https", "http"))
 
     @field_validator("discord_gateway_url")
     @classmethod
@@ -74,6 +109,15 @@ class Settings(BaseSettings):
     @classmethod
     def _lang(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    def admin_ids(self) -> frozenset[int]:
+        parts = self.telegram_admin_ids.replace(";", ",").split(",")
+        return frozenset(int(p) for p in parts if p.strip())
+
+    def secrets(self) -> list[str]:
+        """Every secret value, for log redaction."""
+        values = [self.discord_token, self.telegram_token, self.telegram_webhook_secret]
+        return [v.get_secret_value() for v in values if v is not None]
 
     def thresholds(self) -> Thresholds:
         return Thresholds(

@@ -55,7 +55,8 @@ class _Index:
     def __init__(self, knowledge: Knowledge, options: EngineOptions) -> None:
         self.knowledge = knowledge
         function_words = FunctionWords.load()
-        self.normalizer = Normalizer(function_words, knowledge.synonyms)
+        anchors = {word for intent in knowledge.intents.values() for word in intent.anchors}
+        self.normalizer = Normalizer(function_words, knowledge.synonyms, keep=anchors)
         self.matcher = Matcher(knowledge, self.normalizer, options.thresholds)
         vocab: dict[str, set[str]] = {
             lang: set(words) | function_words.markers.get(lang, frozenset())
@@ -139,6 +140,26 @@ class Engine:
             return Reply(question=question, language=lang, outcome=Outcome.FALLBACK, text=text)
         match = self.matcher.match(question, detected)
         return self._reply(question, lang, match)
+
+    def top_answers(
+        self, question: str, language: Language | None = None, limit: int = 5
+    ) -> list[Reply]:
+        """Up to ``limit`` answers worth offering for a question, best first.
+
+        For pickers such as Telegram's inline mode: the confident answer if
+        there is one, else the "did you mean" candidates as full answers.
+        """
+        if not question.strip() or len(question) > self.options.max_question_chars:
+            return []
+        detected = self.detect_language(question)
+        lang = language or detected
+        match = self.matcher.match(question, detected)
+        intents = self.knowledge.intents
+        floor = self.matcher.thresholds.suggest
+        ranked = list(match.candidates)
+        ranked += [c for c in match.ranked if c not in ranked and c.anchored and c.score >= floor]
+        ranked = ranked[:limit]
+        return [self._answer_reply(question, lang, intents[c.intent], c.score) for c in ranked]
 
     def answer_intent(self, intent_id: str, language: Language, question: str = "") -> Reply | None:
         """The answer of a known intent, e.g. when someone taps a suggestion."""

@@ -66,7 +66,8 @@ class Candidate:
 class Match:
     outcome: Outcome
     best: Candidate | None
-    candidates: tuple[Candidate, ...]
+    candidates: tuple[Candidate, ...]  # the answer, or the "did you mean" choices
+    ranked: tuple[Candidate, ...] = ()  # every scored candidate, best first
 
     @property
     def suggestions(self) -> tuple[Candidate, ...]:
@@ -294,13 +295,14 @@ def decide(ranked: list[Candidate], th: Thresholds) -> Match:
     top = eligible[0] if eligible else None
     runner_up = eligible[1].score if len(eligible) > 1 else 0.0
     suggestable = tuple(c for c in ranked if c.score >= th.suggest)[: th.max_suggestions]
+    everything = tuple(ranked)
     if (
         top is not None
         and top.score >= th.answer
         and top.coverage >= th.min_coverage
         and (top.score - runner_up >= th.margin or top.score >= th.sure)
     ):
-        return Match(Outcome.ANSWERED, top, (top,))
+        return Match(Outcome.ANSWERED, top, (top,), everything)
     if suggestable:
-        return Match(Outcome.CLOSE_CALL, suggestable[0], suggestable)
-    return Match(Outcome.FALLBACK, ranked[0] if ranked else None, ())
+        return Match(Outcome.CLOSE_CALL, suggestable[0], suggestable, everything)
+    return Match(Outcome.FALLBACK, ranked[0] if ranked else None, (), everything)

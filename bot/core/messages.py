@@ -41,6 +41,86 @@ _MESSAGES: dict[str, dict[Language, str]] = {
     "sources_label": {"de": "Quellen", "en": "Sources"},
     "as_of": {"de": "Stand: {date}", "en": "As of: {date}"},
     "example_question": {"de": "Wer ist Liang Wenfeng?", "en": "Who is Liang Wenfeng?"},
+    "help": {
+        "de": (
+            "Ich beantworte Fragen zu DeepSeek aus fünf deutschen Nachrichtenartikeln und "
+            "nenne zu jeder Antwort die Quelle. Steht etwas nicht in den Artikeln, sage ich "
+            "das, statt zu raten.\n\n"
+            "So fragst du: {how}\n\n"
+            "Themen: {topics}\n\n"
+            "Befehle: {commands}"
+        ),
+        "en": (
+            "I answer questions about DeepSeek from five German news articles and name the "
+            "source of every answer. If the articles don't say, I tell you instead of "
+            "guessing.\n\n"
+            "How to ask: {how}\n\n"
+            "Topics: {topics}\n\n"
+            "Commands: {commands}"
+        ),
+    },
+    "lang_set": {
+        "de": "Ich antworte in diesem Chat ab jetzt auf Deutsch.",
+        "en": "From now on I answer in English in this chat.",
+    },
+    "lang_auto": {
+        "de": "Ich antworte wieder in der Sprache der Frage.",
+        "en": "I answer in the language of each question again.",
+    },
+    "lang_usage": {
+        "de": "Bitte so: /lang de, /lang en oder /lang auto",
+        "en": "Use: /lang de, /lang en or /lang auto",
+    },
+    "forgot": {
+        "de": (
+            "Erledigt: Ich habe alles gelöscht, was ich zu dir gespeichert hatte "
+            "(Fragen, Bewertungen, Auswahlen)."
+        ),
+        "en": "Done: I deleted everything I had stored about you (questions, ratings, choices).",
+    },
+    "feedback_thanks": {"de": "Danke für die Rückmeldung!", "en": "Thanks for the feedback!"},
+    "rate_limited": {
+        "de": "Langsam, bitte – zu viele Fragen auf einmal. Ich antworte gleich wieder.",
+        "en": "Easy there - too many questions at once. I'll answer again in a moment.",
+    },
+    "error": {
+        "de": "Da ist bei mir etwas schiefgegangen. Versuch es bitte gleich noch einmal.",
+        "en": "Something went wrong on my side. Please try again in a moment.",
+    },
+    "not_admin": {
+        "de": "Das dürfen nur die Betreiber dieses Bots.",
+        "en": "Only the operators of this bot may do that.",
+    },
+    "unknown_topic": {
+        "de": "Dieses Thema kenne ich nicht. Meine Themen: {topics}",
+        "en": "I don't know that topic. My topics: {topics}",
+    },
+    "topics_header": {"de": "Themen", "en": "Topics"},
+    "sources_header": {
+        "de": "Meine Quellen (fünf Nachrichtenartikel):",
+        "en": "My sources (five news articles):",
+    },
+    "ask_usage": {
+        "de": "Stell deine Frage direkt dahinter, z. B.: /ask {example}",
+        "en": "Put your question right after it, e.g.: /ask {example}",
+    },
+    "unavailable": {
+        "de": "Diese Auswahl ist nicht mehr verfügbar.",
+        "en": "That choice is no longer available.",
+    },
+    "stats": {
+        "de": (
+            "Letzte {days} Tage: {total} Fragen – beantwortet {answered} ({answered_pct}), "
+            "Rückfragen {close} ({close_pct}), ohne Antwort {fallback} ({fallback_pct})."
+        ),
+        "en": (
+            "Last {days} days: {total} questions - answered {answered} ({answered_pct}), "
+            "did-you-mean {close} ({close_pct}), unanswered {fallback} ({fallback_pct})."
+        ),
+    },
+    "stats_top": {"de": "Häufigste Themen", "en": "Top intents"},
+    "stats_recent": {"de": "Zuletzt ohne Antwort", "en": "Recently unanswered"},
+    "stats_feedback": {"de": "Bewertungen (👍/👎)", "en": "Ratings (👍/👎)"},
 }
 
 

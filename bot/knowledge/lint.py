@@ -31,7 +31,9 @@ class Finding:
 
 def lint(knowledge: Knowledge, matcher: Matcher | None = None) -> list[Finding]:
     if matcher is None:
-        matcher = Matcher(knowledge, Normalizer(FunctionWords.load(), knowledge.synonyms))
+        anchors = {word for intent in knowledge.intents.values() for word in intent.anchors}
+        normalizer = Normalizer(FunctionWords.load(), knowledge.synonyms, keep=anchors)
+        matcher = Matcher(knowledge, normalizer)
     findings: list[Finding] = []
     seen: dict[str, list[str]] = defaultdict(list)
     cited: set[str] = set()

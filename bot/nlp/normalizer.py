@@ -74,10 +74,15 @@ class Normalizer:
     """Maps text to canonical tokens using function words and domain synonyms."""
 
     def __init__(
-        self, function_words: FunctionWords, synonyms: Mapping[str, Iterable[str]]
+        self,
+        function_words: FunctionWords,
+        synonyms: Mapping[str, Iterable[str]],
+        keep: Iterable[str] = (),
     ) -> None:
+        """``keep``: words never dropped as stop words (names such as "Allen", "He")."""
         self.function_words = function_words
-        self.all_stopwords = frozenset().union(*function_words.stopwords.values())
+        kept = {fold(w) for w in keep}
+        self.all_stopwords = frozenset().union(*function_words.stopwords.values()) - kept
         groups: dict[str, list[str]] = {k: list(v) for k, v in synonyms.items()}
         for concept, listed in function_words.question_words.items():
             groups.setdefault(concept, []).extend(listed)

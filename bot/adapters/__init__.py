@@ -1,0 +1,1 @@
+"""Chat platform adapters: translate platform events to engine calls and back, nothing more."""

@@ -1,0 +1,144 @@
+"""``python -m bot run``: every configured adapter in one process, one engine, one database.
+
+Owns the process life cycle: start-up, signals, the retention task and a
+clean shutdown (stop taking updates, finish replies in flight, flush the
+database) within :data:`SHUTDOWN_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from collections.abc import Awaitable, Callable
+
+from bot.adapters.base import Adapter, Services
+from bot.config import Settings
+from bot.core.engine import Engine, EngineOptions
+from bot.core.ratelimit import FloodGate, Rate
+from bot.knowledge import load_knowledge
+from bot.storage import Store
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_SECONDS = 8.0
+PURGE_INTERVAL = 3600.0
+NO_TOKEN = (
+    "no chat platform configured: set TELEGRAM_TOKEN and/or DISCORD_TOKEN "
+    "(environment or .env); `python -m bot chat` works without any"
+)
+
+
+class StartupError(Exception):
+    """The bot cannot start; the message is one line for the operator."""
+
+
+def configured_adapters(settings: Settings) -> list[str]:
+    names = []
+    if settings.telegram_token is not None:
+        names.append("telegram")
+    if settings.discord_token is not None:
+        names.append("discord")
+    return names
+
+
+def build_engine(settings: Settings) -> Engine:
+    options = EngineOptions(
+        default_language=settings.default_language,
+        max_question_chars=settings.max_question_chars,
+        thresholds=settings.thresholds(),
+    )
+    return Engine(load_knowledge(settings.knowledge_dir), options)
+
+
+def _adapter(name: str, services: Services) -> Adapter:
+    # Imported here so a bot with one platform never loads the other's library.
+    if name == "telegram":
+        from bot.adapters.telegram import TelegramAdapter
+
+        return TelegramAdapter(services)
+    from bot.adapters.discord import DiscordAdapter
+
+    return DiscordAdapter(services)
+
+
+class Runtime:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.adapters: list[Adapter] = []
+        self.services: Services | None = None
+        self.stopping = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        names = configured_adapters(self.settings)
+        if not names:
+            raise StartupError(NO_TOKEN)
+        engine = build_engine(self.settings)
+        store = await Store.open(self.settings.database_path)
+        engine.sink = store
+        gate = FloodGate(
+            Rate.parse(self.settings.user_rate_limit), Rate.parse(self.settings.chat_rate_limit)
+        )
+        self.services = Services(engine, store, self.settings, gate)
+        self._tasks.append(asyncio.create_task(self._purge_loop(store), name="retention"))
+        for name in names:
+            adapter = _adapter(name, self.services)
+            await adapter.start()
+            self.adapters.append(adapter)
+            log.info("%s adapter started", name)
+
+    async def stop(self) -> None:
+        """Stop adapters (replies in flight finish), then flush and close storage."""
+        for task in self._tasks:
+            task.cancel()
+        for adapter in reversed(self.adapters):
+            try:
+                await asyncio.wait_for(adapter.stop(), SHUTDOWN_SECONDS)
+            except Exception:
+                log.exception("%s adapter did not stop cleanly", adapter.name)
+        if self.services is not None and self.services.store is not None:
+            await self.services.store.close()
+
+    async def _purge_loop(self, store: Store) -> None:
+        while True:
+            try:
+                await store.purge(self.settings.retention_days)
+            except Exception:
+                log.exception("retention purge failed; retrying later")
+            await asyncio.sleep(PURGE_INTERVAL)
+
+
+async def serve(
+    settings: Settings, on_ready: Callable[[Runtime], Awaitable[None]] | None = None
+) -> int:
+    """Run until SIGTERM/SIGINT; return the process exit code."""
+    runtime = Runtime(settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, runtime.stopping.set)
+    started = time.monotonic()
+    try:
+        await runtime.start()
+    except StartupError:
+        await runtime.stop()
+        raise
+    except Exception:
+        log.exception("start-up failed")
+        await runtime.stop()
+        return 1
+    log.info(
+        "bot ready in %.2f s: %s",
+        time.monotonic() - started,
+        ", ".join(a.name for a in runtime.adapters),
+    )
+    if on_ready is not None:
+        await on_ready(runtime)
+    await runtime.stopping.wait()
+    log.info("shutting down")
+    await runtime.stop()
+    log.info("stopped")
+    return 0

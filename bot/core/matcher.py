@@ -32,7 +32,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from bot.core.models import Language, Outcome
 from bot.knowledge import Knowledge
 from bot.nlp.dictionary import WORDS
-from bot.nlp.normalizer import Normalizer, Term, is_concept
+from bot.nlp.normalizer import Normalizer, Term, is_concept, stem
 from bot.nlp.text import skeleton
 
 QUESTION_CONCEPTS = frozenset({"QWHO", "QWHEN", "QWHERE", "QWHY", "QHOWMANY"})
@@ -79,6 +79,13 @@ def _mixed_case(text: str) -> bool:
     return any(ch.isupper() for ch in text) and any(ch.islower() for ch in text)
 
 
+def _without_ge(word: str) -> str | None:
+    """German past participles: "geforscht" -> "forscht" (the stemmer keeps the ge-)."""
+    if len(word) >= 7 and word.startswith("ge") and word[2] not in "aeiou":
+        return word[2:]
+    return None
+
+
 def _max_edits(length: int) -> int:
     """Typos tolerated in a word: none in short words, more in long ones."""
     return 0 if length < 4 else 1 if length <= 7 else 2
@@ -119,6 +126,12 @@ class Matcher:
                 ("de", intent.examples.de),
                 ("en", intent.examples.en),
             )
+            topic = knowledge.topics[knowledge.intent_topic[intent.id]]
+            if knowledge.overview_intent(topic.id) == intent.id:
+                pairs = (
+                    ("de", [*intent.examples.de, topic.title.de]),
+                    ("en", [*intent.examples.en, topic.title.en]),
+                )
             for lang, texts in pairs:
                 for text in [*texts, intent.title.get(lang)]:
                     toks = terms(text, lang)
@@ -155,6 +168,7 @@ class Matcher:
         for spelling, key in self._spellings.items():
             self._skeletons.setdefault(skeleton(spelling), key)
         self._spelling_list = list(self._spellings)
+        self._anchor_words = frozenset().union(*self._anchors)
         self._stopword_list = sorted(normalizer.all_stopwords)
         self._resolve = lru_cache(maxsize=16384)(self._resolve_uncached)
 
@@ -177,9 +191,12 @@ class Matcher:
             found[known] = 1.0
         elif key in self._postings:
             found[key] = 1.0
+        elif (participle := _without_ge(surface)) and stem(participle, "de") in self._postings:
+            found[stem(participle, "de")] = 1.0  # "geforscht" ~ "forschte"
+        elif self._is_function_word_typo(surface):
+            return ()  # "habn", "wass": no meaning, no typo correction either
         edits = _max_edits(len(surface))
-        if known is None and key not in self._postings and surface in self.dictionary:
-            edits = 0  # a correctly spelt word the knowledge never uses is no typo
+        real_word = known is None and key not in self._postings and surface in self.dictionary
         if (known is None or not is_concept(known)) and edits and not surface.isdigit():
             for cand, distance, _ in process.extract(
                 surface,
@@ -189,6 +206,10 @@ class Matcher:
                 score_cutoff=edits,
             ):
                 target = self._spellings[cand]
+                if real_word and target not in self._anchor_words:
+                    # A correctly spelt word the knowledge never uses is no typo,
+                    # unless it is one letter off a name ("Elon Mask").
+                    continue
                 sim = 1.0 - distance / max(len(surface), len(cand))
                 if sim > found.get(target, 0.0):
                     found[target] = sim
@@ -218,9 +239,39 @@ class Matcher:
     def match(self, text: str, lang: Language) -> Match:
         return self.match_terms(self.terms(text, lang), lang, _mixed_case(text))
 
+    def _known(self, word: str) -> str | None:
+        """The index key of a word the knowledge uses (as typed, or by its stem)."""
+        if len(word) < 3 or word in self.normalizer.all_stopwords:
+            return None
+        found = self._spellings.get(word) or self._skeletons.get(skeleton(word))
+        if found is None:
+            found = self.normalizer.concept_of(word)
+        if found is None:
+            stemmed = stem(word, "de")
+            found = stemmed if stemmed in self._postings else None
+        return found if found in self._postings else None
+
+    def _split_compound(self, term: Term) -> list[Term]:
+        """German compounds the knowledge never spells out: "Chipproblem" -> chip + problem."""
+        word = term.surface
+        if len(word) < 8 or term.key in self._postings or self._known(word) is not None:
+            return [term]
+        for cut in range(len(word) - 3, 2, -1):  # longest known tail first
+            tail = self._known(word[cut:])
+            if tail is None:
+                continue
+            head_word = word[:cut]
+            head = self._known(head_word)
+            if head is None and head_word.endswith("s"):  # linking s: Datenschutzsorgen
+                head = self._known(head_word[:-1])
+            if head is not None:
+                return [Term(head, head_word, term.capital), Term(tail, word[cut:], term.capital)]
+        return [term]
+
     def match_terms(self, terms: Iterable[Term], lang: Language, mixed_case: bool) -> Match:
         th = self.thresholds
-        query = list(terms)
+        query = [part for term in terms for part in self._split_compound(term)]
+        query = list({t.key: t for t in reversed(query)}.values())[::-1]
         if not any(t.key not in QUESTION_CONCEPTS for t in query):
             return Match(Outcome.FALLBACK, None, ())
         total = 0.0
@@ -230,14 +281,14 @@ class Matcher:
         for n, (key, surface, capital) in enumerate(query):
             resolved = self._resolve(key, surface)
             if not resolved and self._is_function_word_typo(surface):
-                continue
+                continue  # a misspelt stop word counts for nothing
             sentence.append(max(resolved, key=lambda r: r[1])[0] if resolved else key)
             if key in QUESTION_CONCEPTS:
                 weight = th.question_word_weight
             else:
                 known = [self._idf[v] for v, _ in resolved]
                 weight = max(known) if known else self._oov_weight
-                if lang == "de" and mixed_case and not capital and n > 0:
+                if lang == "de" and mixed_case and not capital and n > 0 and not is_concept(key):
                     # German capitalises nouns: a lower-case word in a properly
                     # written question is a verb or adjective, which says less
                     # about what is asked than a noun or a name does.

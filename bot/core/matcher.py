@@ -35,7 +35,7 @@ from bot.nlp.dictionary import WORDS
 from bot.nlp.normalizer import Normalizer, Term, is_concept, stem
 from bot.nlp.text import skeleton
 
-QUESTION_CONCEPTS = frozenset({"QWHO", "QWHEN", "QWHERE", "QWHY", "QHOWMANY"})
+QUESTION_CONCEPTS = frozenset({"QWHO", "QWHEN", "QWHERE", "QWHY", "QHOW", "QHOWMANY"})
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,11 @@ class Thresholds:
     suggest: float = 45.0  # score needed to offer "did you mean"
     margin: float = 3.0  # lead the best intent needs over the runner-up ...
     sure: float = 90.0  # ... unless its score is at least this
+    lone: float = 65.0  # answer from here when no other intent is even worth suggesting
     min_coverage: float = 0.7  # share of the question the answer must account for
     answer_text_weight: float = 0.35  # credit for a word found only in an intent's answer
     question_word_weight: float = 0.6  # weight of who/when/why/how-many
-    lower_case_factor: float = 0.5  # weight of a lower-case (non-noun) word in German
+    lower_case_factor: float = 0.6  # weight of a lower-case (non-noun) word in German
     max_suggestions: int = 3
 
 
@@ -347,11 +348,14 @@ def decide(ranked: list[Candidate], th: Thresholds) -> Match:
     runner_up = eligible[1].score if len(eligible) > 1 else 0.0
     suggestable = tuple(c for c in ranked if c.score >= th.suggest)[: th.max_suggestions]
     everything = tuple(ranked)
-    if (
-        top is not None
-        and top.score >= th.answer
-        and top.coverage >= th.min_coverage
-        and (top.score - runner_up >= th.margin or top.score >= th.sure)
+    alone = len(suggestable) == 1 and top is suggestable[0]
+    if top is not None and (
+        (
+            top.score >= th.answer
+            and top.coverage >= th.min_coverage
+            and (top.score - runner_up >= th.margin or top.score >= th.sure)
+        )
+        or (alone and top.score >= th.lone)
     ):
         return Match(Outcome.ANSWERED, top, (top,), everything)
     if suggestable:

@@ -121,6 +121,95 @@ _MESSAGES: dict[str, dict[Language, str]] = {
     "stats_top": {"de": "Häufigste Themen", "en": "Top intents"},
     "stats_recent": {"de": "Zuletzt ohne Antwort", "en": "Recently unanswered"},
     "stats_feedback": {"de": "Bewertungen (👍/👎)", "en": "Ratings (👍/👎)"},
+    # Discord: slash command descriptions (at most 100 characters) and notices.
+    "discord_cmd_ask": {
+        "de": "Stell eine Frage zu DeepSeek",
+        "en": "Ask a question about DeepSeek",
+    },
+    "discord_opt_question": {"de": "Deine Frage", "en": "Your question"},
+    "discord_cmd_topic": {
+        "de": "Ein Thema kurz erklärt, mit seinen Fragen",
+        "en": "A topic in brief, with its questions",
+    },
+    "discord_opt_topic": {"de": "Name des Themas", "en": "Name of the topic"},
+    "discord_cmd_topics": {"de": "Alle Themen", "en": "All topics"},
+    "discord_cmd_sources": {
+        "de": "Die Artikel, aus denen ich antworte",
+        "en": "The articles I answer from",
+    },
+    "discord_cmd_lang": {
+        "de": "Antwortsprache in diesem Kanal",
+        "en": "Answer language in this channel",
+    },
+    "discord_opt_lang": {
+        "de": "Deutsch, Englisch oder automatisch (Sprache der Frage)",
+        "en": "German, English or automatic (language of the question)",
+    },
+    "discord_choice_auto": {"de": "automatisch", "en": "automatic"},
+    "discord_cmd_forget": {
+        "de": "Alles löschen, was ich über dich gespeichert habe",
+        "en": "Delete everything I stored about you",
+    },
+    "discord_cmd_stats": {
+        "de": "Nutzungsstatistik (nur mit „Server verwalten“)",
+        "en": "Usage statistics (Manage Server only)",
+    },
+    "discord_menu_ask": {"de": "FAQ fragen", "en": "Ask the FAQ"},
+    "discord_need_manage_guild": {
+        "de": "Das dürfen nur Mitglieder mit der Berechtigung „Server verwalten“.",
+        "en": "Only members with the Manage Server permission may do that.",
+    },
+    "choose_topic": {
+        "de": "Welches Thema interessiert dich?",
+        "en": "Which topic are you interested in?",
+    },
+    "topic_questions": {
+        "de": "Dazu kann ich zum Beispiel beantworten:",
+        "en": "Questions I can answer on this, for example:",
+    },
+    "stats_private_only": {
+        "de": "Die Statistik zeige ich nur im privaten Chat mit mir.",
+        "en": "I only show the statistics in a private chat with me.",
+    },
+    # Telegram: how to ask, and the command menu (setMyCommands, /help).
+    "telegram_how": {
+        "de": (
+            "Schreib mir einfach deine Frage. In Gruppen antworte ich, wenn du mich erwähnst "
+            "(@{username}), auf eine meiner Nachrichten antwortest oder /ask davorschreibst. "
+            "In jedem anderen Chat: @{username} und die Frage tippen, dann eine Antwort wählen."
+        ),
+        "en": (
+            "Just send me your question. In groups I answer when you mention me (@{username}), "
+            "reply to one of my messages or put /ask in front. In any other chat: type "
+            "@{username} and the question, then pick an answer."
+        ),
+    },
+    "telegram_command_start": {"de": "Begrüßung und Hilfe", "en": "Welcome and help"},
+    "telegram_command_help": {
+        "de": "Was ich weiß und wie man fragt",
+        "en": "What I know and how to ask",
+    },
+    "telegram_command_ask": {
+        "de": "Eine Frage stellen: /ask <Frage>",
+        "en": "Ask a question: /ask <question>",
+    },
+    "telegram_command_topic": {
+        "de": "Ein Thema kurz erklärt: /topic [Name]",
+        "en": "A topic in brief: /topic [name]",
+    },
+    "telegram_command_topics": {"de": "Alle Themen", "en": "All topics"},
+    "telegram_command_sources": {
+        "de": "Die Artikel, aus denen ich antworte",
+        "en": "The articles I answer from",
+    },
+    "telegram_command_lang": {
+        "de": "Sprache in diesem Chat: /lang de, en oder auto",
+        "en": "Language in this chat: /lang de, en or auto",
+    },
+    "telegram_command_forget": {
+        "de": "Alles löschen, was ich über dich gespeichert habe",
+        "en": "Delete everything I stored about you",
+    },
 }
 
 

@@ -1,0 +1,72 @@
+"""The discord.py client as this bot needs it: endpoints, intents, mentions, events.
+
+No privileged intents: Discord delivers the content of messages that mention
+the bot and of DMs without the message-content intent, and the bot needs no
+member list. ``AllowedMentions.none()`` is the client default, and every send
+passes it explicitly as well.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+from discord.http import INTERNAL_API_VERSION, Route
+
+from bot.adapters.discord.commands import FaqTranslator, install
+from bot.adapters.discord.render import NO_MENTIONS
+from bot.config import Settings
+
+if TYPE_CHECKING:
+    from bot.adapters.discord.handlers import Handlers
+
+log = logging.getLogger(__name__)
+
+OFFICIAL_API = f"https://discord.com/api/v{INTERNAL_API_VERSION}"
+OFFICIAL_GATEWAY = "wss://gateway.discord.gg/"
+
+Tree = app_commands.CommandTree[discord.Client]
+
+
+def configure_endpoints(settings: Settings) -> None:
+    """Point discord.py's REST and gateway at the configured URLs (proxies, tests).
+
+    discord.py reads both from class attributes, so this is process-wide. With
+    sharding, the gateway URL comes from ``GET /gateway/bot`` on the REST base.
+    """
+    Route.BASE = (settings.discord_api_base_url or OFFICIAL_API).rstrip("/")
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url or OFFICIAL_GATEWAY)
+
+
+def intents() -> discord.Intents:
+    wanted = discord.Intents.default()
+    wanted.message_content = False
+    wanted.members = False
+    wanted.presences = False
+    wanted.typing = False
+    return wanted
+
+
+def build_client(settings: Settings, *, guild_ready_timeout: float = 2.0) -> discord.Client:
+    options: dict[str, Any] = {
+        "intents": intents(),
+        "allowed_mentions": NO_MENTIONS,
+        "chunk_guilds_at_startup": False,
+        "guild_ready_timeout": guild_ready_timeout,
+        "max_messages": None,  # no message cache: answers never need old messages
+    }
+    if settings.discord_sharded:
+        return discord.AutoShardedClient(**options)
+    return discord.Client(**options)
+
+
+async def build_tree(client: discord.Client, handlers: Handlers | None) -> Tree:
+    """A command tree with every command and the German translator."""
+    tree: Tree = app_commands.CommandTree(client)
+    install(tree, handlers)
+    await tree.set_translator(FaqTranslator())
+    return tree

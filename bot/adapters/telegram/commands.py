@@ -1,0 +1,30 @@
+"""The public command menu: one list for setMyCommands, /help and handler registration."""
+
+from __future__ import annotations
+
+from telegram import BotCommand
+
+from bot.core.messages import message
+from bot.core.models import Language
+
+# Shown in Telegram's command menu and in /help, in this order. /stats is for
+# operators only and deliberately not advertised.
+PUBLIC_COMMANDS: tuple[str, ...] = (
+    "start",
+    "help",
+    "ask",
+    "topic",
+    "topics",
+    "sources",
+    "lang",
+    "forget",
+)
+
+
+def described(lang: Language) -> list[tuple[str, str]]:
+    """(command, description) pairs in ``lang``."""
+    return [(name, message(f"telegram_command_{name}", lang)) for name in PUBLIC_COMMANDS]
+
+
+def bot_commands(lang: Language) -> list[BotCommand]:
+    return [BotCommand(name, text) for name, text in described(lang)]

@@ -19,6 +19,8 @@ from bot.config import Settings
 from bot.core.engine import Engine, EngineOptions
 from bot.core.ratelimit import FloodGate, Rate
 from bot.knowledge import load_knowledge
+from bot.ops.health import HealthServer, HealthState
+from bot.ops.metrics import Metrics, ObservedSink
 from bot.storage import Store
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,7 @@ class Runtime:
         self.services: Services | None = None
         self.stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self.health: HealthServer | None = None
 
     async def start(self) -> None:
         names = configured_adapters(self.settings)
@@ -78,7 +81,14 @@ class Runtime:
             raise StartupError(NO_TOKEN)
         engine = build_engine(self.settings)
         store = await Store.open(self.settings.database_path)
-        engine.sink = store
+        metrics = Metrics()
+        metrics.set_knowledge(engine.knowledge.version)
+        engine.sink = ObservedSink(store, metrics)
+        if self.settings.health_port is not None:
+            state = HealthState(engine, store, lambda: self.adapters, metrics)
+            self.health = HealthServer(state, self.settings.health_host, self.settings.health_port)
+            await self.health.start()
+            log.info("health endpoint on port %d", self.settings.health_port)
         gate = FloodGate(
             Rate.parse(self.settings.user_rate_limit), Rate.parse(self.settings.chat_rate_limit)
         )
@@ -99,6 +109,8 @@ class Runtime:
                 await asyncio.wait_for(adapter.stop(), SHUTDOWN_SECONDS)
             except Exception:
                 log.exception("%s adapter did not stop cleanly", adapter.name)
+        if self.health is not None:
+            await self.health.stop()
         if self.services is not None and self.services.store is not None:
             await self.services.store.close()
 

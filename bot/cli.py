@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("run", help="start every adapter whose token is configured")
 
+    sub.add_parser("health", help="probe the running bot's /healthz (for container health checks)")
+
     p = sub.add_parser("sync-commands", help="register the Discord slash commands and exit")
     p.add_argument("--guild", type=int, help="only in this guild (instant, for testing)")
     return parser
@@ -125,6 +127,26 @@ def cmd_run(settings: Settings) -> int:
         return EXIT_USAGE
 
 
+def cmd_health(settings: Settings, out: TextIO) -> int:
+    """Exit 0 when the running bot reports healthy on HEALTH_PORT, else 1."""
+    import urllib.error
+    import urllib.request
+
+    if settings.health_port is None:
+        print("error: HEALTH_PORT is not set, so there is no endpoint to probe", file=sys.stderr)
+        return EXIT_USAGE
+    url = f"http://127.0.0.1:{settings.health_port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            out.write(response.read().decode("utf-8") + "\n")
+            return EXIT_OK
+    except urllib.error.HTTPError as exc:
+        out.write(exc.read().decode("utf-8", "replace") + "\n")
+    except OSError as exc:
+        out.write(f"unreachable: {exc}\n")
+    return EXIT_FINDINGS
+
+
 def cmd_sync(settings: Settings, guild: int | None) -> int:
     from bot import logs
 
@@ -153,6 +175,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return cmd_check(settings, out)
         if args.command == "run":
             return cmd_run(settings)
+        if args.command == "health":
+            return cmd_health(settings, out)
         if args.command == "sync-commands":
             return cmd_sync(settings, args.guild)
         engine = _engine(settings)

@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# Stage 1: build wheels for the bot and every dependency.
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY knowledge ./knowledge
+RUN pip wheel --no-cache-dir --wheel-dir /wheels ".[all]"
+
+# Stage 2: a slim runtime with only the installed wheels.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    DATABASE_PATH=/data/bot.sqlite3 \
+    HEALTH_PORT=8080
+COPY --from=build /wheels /tmp/wheels
+RUN pip install --no-cache-dir --no-index --find-links=/tmp/wheels "deepseek-faq-bot[all]" \
+ && rm -rf /tmp/wheels \
+ && useradd --system --uid 10001 --user-group --home-dir /nonexistent --no-create-home bot \
+ && mkdir -p /data \
+ && chown bot:bot /data
+USER bot
+WORKDIR /data
+VOLUME ["/data"]
+EXPOSE 8080
+# SIGTERM makes the bot stop taking updates, finish replies and flush the database.
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["python", "-m", "bot", "health"]
+CMD ["python", "-m", "bot", "run"]

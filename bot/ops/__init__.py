@@ -1,0 +1,1 @@
+"""Operations: health endpoint and Prometheus metrics for self-hosters."""

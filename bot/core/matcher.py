@@ -172,6 +172,7 @@ class Matcher:
         self._anchor_words = frozenset().union(*self._anchors)
         self._stopword_list = sorted(normalizer.all_stopwords)
         self._resolve = lru_cache(maxsize=16384)(self._resolve_uncached)
+        self._is_function_word_typo = lru_cache(maxsize=4096)(self._function_word_typo)
 
     # -- vocabulary ----------------------------------------------------------------
 
@@ -216,7 +217,7 @@ class Matcher:
                     found[target] = sim
         return tuple(found.items())
 
-    def _is_function_word_typo(self, surface: str) -> bool:
+    def _function_word_typo(self, surface: str) -> bool:
         """Whether an unknown word is a misspelt stop word ("wass", "habn", "vile")."""
         if len(surface) < 3 or surface.isdigit():
             return False

@@ -64,7 +64,7 @@ def _cand(intent: str, score: float, coverage: float = 1.0, anchored: bool = Tru
 
 
 def test_decision_rules() -> None:
-    th = Thresholds(answer=70, suggest=45, margin=3, sure=90, min_coverage=0.7)
+    th = Thresholds(answer=70, suggest=45, margin=3, sure=90, lone=65, min_coverage=0.7)
     # clear winner
     assert decide([_cand("a", 85), _cand("b", 60)], th).outcome is Outcome.ANSWERED
     # too close to the runner-up, and not sure enough: did-you-mean with both
@@ -78,6 +78,10 @@ def test_decision_rules() -> None:
     assert skipped.outcome is Outcome.ANSWERED and skipped.best.intent == "b"  # type: ignore[union-attr]
     # low coverage never answers
     assert decide([_cand("a", 75, coverage=0.6)], th).outcome is Outcome.CLOSE_CALL
+    # below the answer threshold, a candidate with no rival worth suggesting still answers
+    assert decide([_cand("a", 66), _cand("b", 40)], th).outcome is Outcome.ANSWERED
+    assert decide([_cand("a", 66), _cand("b", 50)], th).outcome is Outcome.CLOSE_CALL
+    assert decide([_cand("a", 60)], th).outcome is Outcome.CLOSE_CALL
     # below the suggestion threshold: plain fallback without choices
     low = decide([_cand("a", 30)], th)
     assert low.outcome is Outcome.FALLBACK and not low.candidates

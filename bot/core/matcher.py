@@ -33,7 +33,7 @@ from bot.core.models import Language, Outcome
 from bot.knowledge import Knowledge
 from bot.nlp.dictionary import WORDS
 from bot.nlp.normalizer import Normalizer, Term, is_concept, stem
-from bot.nlp.text import skeleton
+from bot.nlp.text import fold, skeleton
 
 QUESTION_CONCEPTS = frozenset({"QWHO", "QWHEN", "QWHERE", "QWHY", "QHOW", "QHOWMANY"})
 
@@ -114,8 +114,19 @@ class Matcher:
         spellings: dict[str, str] = {}
         weak = self.thresholds.answer_text_weight
 
+        self._stopword_list = sorted(normalizer.all_stopwords)
+        anchor_words = {fold(w) for i in knowledge.intents.values() for w in i.anchors}
+
         def terms(text: str, lang: Language) -> list[str]:
-            found = normalizer.terms(text, lang)
+            found = [
+                t
+                for t in normalizer.terms(text, lang)
+                if is_concept(t.key)
+                or t.surface in anchor_words
+                or len(t.surface) < 4
+                or not self._function_word_typo(t.surface)
+                or t.surface in dictionary
+            ]  # an example written as chat ("wass ist...") must not teach "wass"
             for term in found:
                 spellings.setdefault(term.surface, term.key)
             return [term.key for term in found]
@@ -127,12 +138,6 @@ class Matcher:
                 ("de", intent.examples.de),
                 ("en", intent.examples.en),
             )
-            topic = knowledge.topics[knowledge.intent_topic[intent.id]]
-            if knowledge.overview_intent(topic.id) == intent.id:
-                pairs = (
-                    ("de", [*intent.examples.de, topic.title.de]),
-                    ("en", [*intent.examples.en, topic.title.en]),
-                )
             for lang, texts in pairs:
                 for text in [*texts, intent.title.get(lang)]:
                     toks = terms(text, lang)
@@ -170,7 +175,6 @@ class Matcher:
             self._skeletons.setdefault(skeleton(spelling), key)
         self._spelling_list = list(self._spellings)
         self._anchor_words = frozenset().union(*self._anchors)
-        self._stopword_list = sorted(normalizer.all_stopwords)
         self._resolve = lru_cache(maxsize=16384)(self._resolve_uncached)
         self._is_function_word_typo = lru_cache(maxsize=4096)(self._function_word_typo)
 
@@ -356,7 +360,7 @@ def decide(ranked: list[Candidate], th: Thresholds) -> Match:
             and top.coverage >= th.min_coverage
             and (top.score - runner_up >= th.margin or top.score >= th.sure)
         )
-        or (alone and top.score >= th.lone)
+        or (alone and top.score >= th.lone and top.coverage >= th.min_coverage)
     ):
         return Match(Outcome.ANSWERED, top, (top,), everything)
     if suggestable:

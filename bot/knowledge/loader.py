@@ -38,13 +38,6 @@ class Knowledge:
     synonyms: dict[str, list[str]] = field(default_factory=dict)
     version: str = ""
 
-    def overview_intent(self, topic_id: str) -> str | None:
-        topic = self.topics[topic_id]
-        if topic.overview is not None:
-            return topic.overview
-        default = f"{topic_id}.overview"
-        return default if self.intent_topic.get(default) == topic_id else None
-
     def topic_intents(self, topic_id: str) -> list[Intent]:
         return [i for i in self.intents.values() if self.intent_topic[i.id] == topic_id]
 
@@ -161,12 +154,6 @@ def load_knowledge(directory: Path | str | None = None) -> Knowledge:
             intents[intent.id] = intent
             intent_topic[intent.id] = topic.id
             intent_file[intent.id] = path
-    for topic in topics.values():
-        if topic.overview is not None and intent_topic.get(topic.overview) != topic.id:
-            problems.append(
-                f"topic {topic.id!r}: field overview: {topic.overview!r} is not an intent "
-                "of this topic"
-            )
     if problems:
         raise KnowledgeError(problems)
     return Knowledge(

@@ -87,9 +87,6 @@ class Topic(_Strict):
     title: Localized
     summary: Localized
     aliases: list[NonEmpty] = Field(default_factory=list)
-    # The intent that answers the topic as a whole ("Sanktionen?"); the topic's
-    # title counts as one of its examples. Default: "<topic>.overview" if present.
-    overview: str | None = None
 
     @field_validator("id")
     @classmethod

@@ -105,6 +105,7 @@ class Normalizer:
         self._by_stem = {s: next(iter(n)) for s, n in by_stem.items() if len(n) == 1}
         self._max_phrase = max((len(p) for p in self._phrases), default=1)
         self.concepts = frozenset(self._single.values()) | frozenset(self._phrases.values())
+        self.question_concepts = frozenset(function_words.question_words)
 
     def concept_of(self, word: str) -> str | None:
         return self._single.get(word)
@@ -154,6 +155,12 @@ class Normalizer:
                 concept = self._phrases.get(tuple(plain[i : i + size]))
                 if concept:
                     out.append(Term(concept, " ".join(plain[i : i + size]), tokens[i][1]))
+                    if concept in self.question_concepts:
+                        # "wie teuer" asks how much *and* is about cost.
+                        for word in plain[i : i + size]:
+                            inner = self._single.get(word)
+                            if inner and inner not in self.question_concepts:
+                                out.append(Term(inner, word, tokens[i][1]))
                     i += size
                     matched = True
                     break

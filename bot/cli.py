@@ -155,8 +155,13 @@ def cmd_sync(settings: Settings, guild: int | None) -> int:
         return EXIT_USAGE
     logs.configure(settings.log_level, settings.log_format, settings.secrets())
     from bot.adapters.discord import sync_commands
+    from bot.app import StartupError
 
-    count = asyncio.run(sync_commands(settings, guild))
+    try:
+        count = asyncio.run(sync_commands(settings, guild))
+    except StartupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     where = f"guild {guild}" if guild else "globally"
     print(f"registered {count} commands {where}")
     return EXIT_OK

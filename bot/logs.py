@@ -22,6 +22,11 @@ class RedactingFilter(logging.Filter):
         super().__init__()
         self._secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
 
+    def add(self, secret: str) -> None:
+        """Also scrub ``secret`` from now on (one created at run time)."""
+        if secret and len(secret) >= 6 and secret not in self._secrets:
+            self._secrets = sorted([*self._secrets, secret], key=len, reverse=True)
+
     def scrub(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "[redacted]")
@@ -37,6 +42,14 @@ class RedactingFilter(logging.Filter):
         if record.exc_text:
             record.exc_text = self.scrub(record.exc_text)
         return True
+
+
+def redact(secret: str) -> None:
+    """Scrub a secret made at run time (e.g. a generated webhook secret) from every log line."""
+    for handler in logging.getLogger().handlers:
+        for found in handler.filters:
+            if isinstance(found, RedactingFilter):
+                found.add(secret)
 
 
 class JsonFormatter(logging.Formatter):

@@ -329,7 +329,8 @@ class Matcher:
             ok = not self._anchors[idx] or idx in anchored
             candidates.append(Candidate(self.ids[idx], score, coverage, sim, ok))
         candidates.sort(key=lambda c: c.score, reverse=True)
-        return decide(candidates, self.thresholds)
+        words = sum(1 for t in query if t.key not in QUESTION_CONCEPTS)
+        return decide(candidates, self.thresholds, words)
 
     def _similarity(self, sentence: str, intents: list[int]) -> dict[int, float]:
         """Best blend of token-sort and token-set ratio per intent, in two rapidfuzz calls."""
@@ -346,11 +347,23 @@ class Matcher:
         return dict(zip(intents, best.tolist(), strict=True))
 
 
-def decide(ranked: list[Candidate], th: Thresholds) -> Match:
-    """Answer, close call or fallback, from candidates sorted best first."""
+def decide(ranked: list[Candidate], th: Thresholds, words: int = 2) -> Match:
+    """Answer, close call or fallback, from candidates sorted best first.
+
+    ``words``: how many meaningful terms the question had (1 for "Reaktionen").
+    """
     eligible = [c for c in ranked if c.anchored]
     top = eligible[0] if eligible else None
     runner_up = eligible[1].score if len(eligible) > 1 else 0.0
+    if top is not None and words == 1 and runner_up > top.score - th.margin:
+        # A one-word question that ties inside one topic ("Reaktionen") asks
+        # about the topic as a whole: its overview answers it.
+        tied = [c for c in eligible if c.score > top.score - th.margin]
+        topics = {c.intent.split(".", 1)[0] for c in tied}
+        overview = next((c for c in tied if c.intent.endswith(".overview")), None)
+        if len(topics) == 1 and overview is not None:
+            top = overview
+            runner_up = max((c.score for c in eligible if c not in tied), default=0.0)
     suggestable = tuple(c for c in ranked if c.score >= th.suggest)[: th.max_suggestions]
     everything = tuple(ranked)
     alone = len(suggestable) == 1 and top is suggestable[0]

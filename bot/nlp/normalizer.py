@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import snowballstemmer
 import yaml
+from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.nlp import text as textmod
 from bot.nlp.text import fold, tokenize
@@ -104,8 +105,24 @@ class Normalizer:
                 by_stem.setdefault(stem(word, lang), set()).add(name)
         self._by_stem = {s: next(iter(n)) for s, n in by_stem.items() if len(n) == 1}
         self._max_phrase = max((len(p) for p in self._phrases), default=1)
+        self._phrases_by_first: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in self._phrases:
+            self._phrases_by_first.setdefault(phrase[0], []).append(phrase)
         self.concepts = frozenset(self._single.values()) | frozenset(self._phrases.values())
         self.question_concepts = frozenset(function_words.question_words)
+
+    def _phrase_at(self, words: tuple[str, ...]) -> str | None:
+        """The phrase these words spell, allowing one typo in a later word ("wie vil")."""
+        exact = self._phrases.get(words)
+        if exact is not None:
+            return exact
+        for phrase in self._phrases_by_first.get(words[0], ()):
+            if len(phrase) == len(words) and all(
+                a == b or (len(b) >= 3 and DamerauLevenshtein.distance(a, b) <= 1)
+                for a, b in zip(words[1:], phrase[1:], strict=True)
+            ):
+                return self._phrases[phrase]
+        return None
 
     def concept_of(self, word: str) -> str | None:
         return self._single.get(word)
@@ -152,7 +169,7 @@ class Normalizer:
         while i < n:
             matched = False
             for size in range(min(self._max_phrase, n - i), 1, -1):
-                concept = self._phrases.get(tuple(plain[i : i + size]))
+                concept = self._phrase_at(tuple(plain[i : i + size]))
                 if concept:
                     out.append(Term(concept, " ".join(plain[i : i + size]), tokens[i][1]))
                     if concept in self.question_concepts:

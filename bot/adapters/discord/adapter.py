@@ -10,14 +10,19 @@ or at start when ``DISCORD_SYNC_COMMANDS_ON_START`` is set.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any, ClassVar
 
 import discord
 
 from bot.adapters.base import Adapter, Services
-from bot.adapters.discord.client import Tree, build_client, build_tree, configure_endpoints
+from bot.adapters.discord.client import (
+    Tree,
+    build_client,
+    build_tree,
+    configure_endpoints,
+    invite_url,
+)
 from bot.adapters.discord.handlers import Handlers
 from bot.adapters.discord.views import click_item
 from bot.app import StartupError
@@ -101,6 +106,13 @@ class DiscordAdapter(Adapter):
         return client is not None and self._up and not client.is_closed()
 
     async def start(self) -> None:
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()  # no half-started client left behind
+            raise
+
+    async def _start(self) -> None:
         settings = self.services.settings
         configure_endpoints(settings)
         client = build_client(settings, guild_ready_timeout=self.guild_ready_timeout)
@@ -126,6 +138,8 @@ class DiscordAdapter(Adapter):
             raise DiscordStartError(f"not ready on Discord within {self.ready_timeout:g} s")
         user = client.user
         log.info("connected to Discord as %s (id %s)", user, user.id if user else "?")
+        if client.application_id is not None:
+            log.info("invite link: %s", invite_url(client.application_id))
 
     async def _connect(self, client: discord.Client) -> None:
         try:
@@ -183,7 +197,10 @@ class DiscordAdapter(Adapter):
             await self.handlers.drain(DRAIN_SECONDS)
         await client.close()
         if runner is not None:
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await asyncio.wait_for(runner, 5.0)
+            await asyncio.wait({runner}, timeout=5.0)
+            if not runner.done():
+                runner.cancel()
+            elif not runner.cancelled() and runner.exception() is not None:
+                log.debug("the gateway task had ended with %r", runner.exception())
         self._up = False
         log.info("Discord adapter stopped")

@@ -42,6 +42,24 @@ def configure_endpoints(settings: Settings) -> None:
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url or OFFICIAL_GATEWAY)
 
 
+# What the bot needs in a channel: see it, answer (also in threads) with embeds,
+# and reply to the question (replies need the message history).
+PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    embed_links=True,
+    read_message_history=True,
+)
+
+
+def invite_url(application_id: int) -> str:
+    """The link that adds the bot to a server with its commands and permissions."""
+    return discord.utils.oauth_url(
+        application_id, permissions=PERMISSIONS, scopes=("bot", "applications.commands")
+    )
+
+
 def intents() -> discord.Intents:
     wanted = discord.Intents.default()
     wanted.message_content = False

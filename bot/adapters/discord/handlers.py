@@ -61,9 +61,14 @@ def _edits_original(interaction: Interaction) -> Editor:
     return edit
 
 
-def strip_mention(content: str, user_id: int) -> str:
-    """The question without the mentions of the bot that addressed it."""
-    return re.sub(rf"<@!?{user_id}>", " ", content).strip()
+# Discord markup that is not part of a question: mentions of users, roles and
+# channels, @everyone/@here, custom emoji.
+_MARKUP = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>|(?<!\S)@(?:everyone|here)\b")
+
+
+def question_text(content: str) -> str:
+    """The question in a message, without Discord's mention and emoji markup."""
+    return " ".join(_MARKUP.sub(" ", content).split())
 
 
 class Handlers:
@@ -135,8 +140,8 @@ class Handlers:
         return self.locale_language(interaction)
 
     def _verdict(self, channel_id: int | None, user_id: int) -> Verdict:
-        chat = str(channel_id) if channel_id is not None else None
-        return self.services.gate.check(PLATFORM, chat, str(user_id))
+        ctx = self._ctx(channel_id, user_id)
+        return self.services.gate.check(PLATFORM, ctx.chat_id, ctx.user_id)
 
     def _remember(self, message_id: int | None, reply: Reply | None, user_id: int) -> None:
         """Keep a close call's question so a later pick can be recorded with it."""
@@ -269,7 +274,7 @@ class Handlers:
         in_dm = isinstance(msg.channel, discord.DMChannel)
         if not in_dm and not any(user.id == me.id for user in msg.mentions):
             return None
-        return strip_mention(msg.content, me.id)
+        return question_text(msg.content)
 
     async def on_message(self, msg: discord.Message) -> None:
         question = self.question_in(msg)
@@ -299,6 +304,7 @@ class Handlers:
     # -- commands ------------------------------------------------------------------
 
     async def ask(self, interaction: Interaction, question: str) -> None:
+        question = question_text(question)
         with self._busy():
             if not await self._admit(interaction, question):
                 return
@@ -311,9 +317,7 @@ class Handlers:
 
     async def ask_message(self, interaction: Interaction, target: discord.Message) -> None:
         """The context-menu command: the selected message's text is the question."""
-        me = self.client.user
-        question = strip_mention(target.content, me.id) if me else target.content
-        await self.ask(interaction, question)
+        await self.ask(interaction, target.content)
 
     def topic_choices(self, interaction: Interaction, current: str) -> list[Choice[str]]:
         lang = self.locale_language(interaction)

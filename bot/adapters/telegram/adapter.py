@@ -19,6 +19,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder
 from telegram.request import HTTPXRequest
 
+from bot import logs
 from bot.adapters.base import Adapter, Services
 from bot.adapters.telegram.commands import bot_commands
 from bot.adapters.telegram.handlers import App, Handlers
@@ -192,7 +193,11 @@ class TelegramAdapter(Adapter):
         settings = self.services.settings
         assert self.application.updater is not None and settings.telegram_webhook_url
         configured = settings.telegram_webhook_secret
-        secret = configured.get_secret_value() if configured else secrets.token_urlsafe(32)
+        if configured:
+            secret = configured.get_secret_value()
+        else:
+            secret = secrets.token_urlsafe(32)
+            logs.redact(secret)  # PTB logs setWebhook's parameters at DEBUG level
         if not _SECRET.match(secret):
             raise StartupError(
                 "TELEGRAM_WEBHOOK_SECRET: use 1-256 characters from A-Z, a-z, 0-9, _ and -"

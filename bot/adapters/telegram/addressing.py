@@ -7,10 +7,13 @@ the question so it does not disturb matching.
 
 from __future__ import annotations
 
+import re
+
 from telegram import Message, MessageEntity
 from telegram.constants import ChatType
 
 _TRIM = " \t\n,:;"
+_SPACES = re.compile(r"[ \t]{2,}")
 
 
 def command_parts(text: str) -> tuple[str, str | None, str] | None:
@@ -37,6 +40,8 @@ def without_mentions(msg: Message, username: str, bot_id: int) -> tuple[str, boo
         if own:
             mentioned = True
             text = text.replace(value, " ")
+    if mentioned:
+        text = _SPACES.sub(" ", text)
     return text.strip(_TRIM), mentioned
 
 

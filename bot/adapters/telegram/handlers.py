@@ -162,8 +162,8 @@ class Handlers:
 
     async def text(self, update: Update, context: Context) -> None:
         msg = update.effective_message
-        if msg is None:
-            return
+        if msg is None or msg.via_bot is not None:
+            return  # e.g. one of our own inline answers, posted by a user
         question = addressed_question(msg, context.bot.username, context.bot.id)
         if question is not None:
             await self.answer(update, msg, question)
@@ -268,7 +268,8 @@ class Handlers:
         elif store is None:
             text = message("error", lang)
         else:
-            days = int(arg) if arg.isdigit() and 0 < int(arg) <= 365 else STATS_DAYS
+            days = int(arg) if arg.isascii() and arg.isdigit() and 0 < int(arg) <= 365 else 0
+            days = days or STATS_DAYS
             text = "\n".join(stats_lines(await store.stats(days), lang))
         await self.send(msg, render.plain(text))
 

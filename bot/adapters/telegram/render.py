@@ -24,7 +24,7 @@ def esc(text: str) -> str:
 
 def size(text: str) -> int:
     """Length as Telegram counts it (UTF-16 code units); markup counted too, to be safe."""
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 # -- splitting -------------------------------------------------------------------------

@@ -1,0 +1,693 @@
+"""The Discord adapter end to end: real discord.py, real HTTP and WebSocket, a fake Discord.
+
+Every test runs the adapter against :class:`tests.fakes.discord_api.FakeDiscord` on
+127.0.0.1 with a real SQLite file, and asserts on the REST payloads the fake recorded.
+After each test the fixture checks every recorded payload that posts content: none
+may allow a mention, none may have been refused (400) or sent to an unknown route.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.adapters.base import Services
+from bot.adapters.discord import DiscordAdapter, DiscordStartError
+from bot.app import StartupError
+from bot.config import Settings
+from bot.core.engine import Engine, EngineOptions
+from bot.core.matcher import Thresholds
+from bot.core.messages import message
+from bot.core.models import AskContext, Outcome
+from bot.core.ratelimit import FloodGate, Rate
+from bot.knowledge import Knowledge
+from bot.storage import Store
+from tests.fakes.discord_api import (
+    ALICE_ID,
+    APP_ID,
+    BOB_ID,
+    BOT_ID,
+    CHANNEL_ID,
+    DM_CHANNEL_ID,
+    MANAGE_GUILD,
+    MEMBER_PERMISSIONS,
+    MOD_ROLE_ID,
+    TOKEN,
+    FakeDiscord,
+    Request,
+    settings_for,
+)
+
+CHANNEL_POST = r"/channels/\d+/messages"
+CALLBACK = r"/interactions/\d+/[^/]+/callback"
+FOLLOWUP = rf"/webhooks/{APP_ID}/[^/]+"
+LIANG_DE = "Liang Wenfeng hat DeepSeek gegründet"
+LIANG_EN = "Liang Wenfeng is DeepSeek's founder"
+
+
+# -- fixtures ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def faq_engine(knowledge: Knowledge) -> Engine:
+    return Engine(knowledge)
+
+
+@pytest.fixture(scope="module")
+def hesitant_engine(knowledge: Knowledge) -> Engine:
+    """Answers nothing outright: every good match becomes a "did you mean" close call.
+
+    So the close-call path is tested whatever the shipped knowledge's tuning is.
+    """
+    options = EngineOptions(thresholds=Thresholds(answer=100.1, suggest=40))
+    return Engine(knowledge, options)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord.running() as server:
+        yield server
+    check_payloads(server)
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    opened = await Store.open(tmp_path / "bot.sqlite3")
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+def services(fake: FakeDiscord, store: Store, faq_engine: Engine) -> Iterator[Services]:
+    faq_engine.sink = store
+    gate = FloodGate(Rate(100, 60), Rate(100, 60))
+    yield Services(faq_engine, store, settings_for(fake), gate)
+    faq_engine.sink = None
+
+
+async def started(services: Services, **options: Any) -> DiscordAdapter:
+    options = {"guild_ready_timeout": 0.05, "ready_timeout": 5.0, **options}
+    adapter = DiscordAdapter(services, **options)
+    await adapter.start()
+    return adapter
+
+
+@pytest.fixture
+async def adapter(services: Services) -> AsyncIterator[DiscordAdapter]:
+    running = await started(services)
+    yield running
+    await running.stop()
+
+
+def check_payloads(fake: FakeDiscord) -> None:
+    """Nothing the bot sent may ping anyone, be refused, or go to an unknown route."""
+    for request in fake.requests:
+        assert request.status not in (400, 401, 404), (request.method, request.path, request.body)
+        msg = request.message
+        if msg is None or not (msg.get("content") or msg.get("embeds")):
+            continue
+        mentions = msg.get("allowed_mentions")
+        assert mentions is not None, (request.path, msg)
+        assert mentions.get("parse") == [], mentions
+        assert not mentions.get("users") and not mentions.get("roles"), mentions
+        assert mentions.get("replied_user", False) is False, mentions
+
+
+def rows(store_path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(store_path) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+async def mention(fake: FakeDiscord, question: str, **options: Any) -> Request:
+    """Address the bot in the guild channel; return the bot's reply."""
+    mark = fake.mark()
+    options.setdefault("mentions", [BOT_ID])
+    await fake.send_message(f"<@{BOT_ID}> {question}", **options)
+    return (await fake.wait_request("POST", CHANNEL_POST, after=mark))[0]
+
+
+async def slash(
+    fake: FakeDiscord, name: str, options: dict[str, Any] | None = None, **context: Any
+) -> Request:
+    mark = fake.mark()
+    await fake.slash(name, options, **context)
+    return (await fake.wait_request("POST", CALLBACK, after=mark))[0]
+
+
+def user_hash(store: Store, user_id: int) -> str | None:
+    return store.hash("discord", "user", str(user_id))
+
+
+# -- messages ----------------------------------------------------------------------------
+
+
+async def test_mention_in_guild_is_answered_with_the_fact(
+    adapter: DiscordAdapter, fake: FakeDiscord, store: Store, tmp_path: Path
+) -> None:
+    reply = await mention(fake, "Wer ist Liang Wenfeng?")
+    assert reply.path == f"/channels/{CHANNEL_ID}/messages"
+    embed = reply.body["embeds"][0]
+    assert LIANG_DE in embed["description"]
+    assert embed["title"] == "Wer ist Liang Wenfeng?"
+    assert embed["fields"][0]["name"] == "Quellen" and "•" in embed["fields"][0]["value"]
+    assert embed["footer"]["text"].startswith("Stand: ")
+    assert reply.body["allowed_mentions"] == {"parse": [], "replied_user": False}
+    assert reply.body["message_reference"]["fail_if_not_exists"] is False
+    ids = reply.custom_ids
+    assert len(ids) == 2 and ids[0].startswith("fb:1:people.liang_wenfeng:")
+    assert ids[1].startswith("fb:0:people.liang_wenfeng:")
+    await store.flush()
+    logged = rows(tmp_path / "bot.sqlite3", "SELECT platform, intent, outcome FROM questions")
+    assert logged == [("discord", "people.liang_wenfeng", "answered")]
+    assert adapter.connected
+
+
+async def test_messages_not_addressed_to_the_bot_are_ignored(
+    adapter: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    mark = fake.mark()
+    await fake.send_message("Wer ist Liang Wenfeng?")  # no mention
+    await fake.send_message("@everyone Wer ist Liang Wenfeng?", mention_everyone=True)
+    await fake.send_message(f"<@&{MOD_ROLE_ID}> Wer?", mention_roles=[MOD_ROLE_ID])
+    await fake.send_message(f"<@{BOT_ID}> Wer ist Liang Wenfeng?", mentions=[BOT_ID], bot=True)
+    await fake.send_message(f"<@{BOT_ID}> Wer ist Liang Wenfeng?", mentions=[BOT_ID], webhook=True)
+    await fake.send_message(f"<@{BOT_ID}> Italien", author_id=BOT_ID, mentions=[BOT_ID])
+    # A message that is for the bot comes last; the ones before it got nothing.
+    reply = await mention(fake, "Italien")
+    posts = fake.find("POST", CHANNEL_POST, after=mark)
+    assert posts == [reply]
+    assert "Italien" in reply.text
+
+
+async def test_dm_is_answered_without_a_mention(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
+    mark = fake.mark()
+    await fake.send_message("Who is Liang Wenfeng?", dm=True)
+    reply = (await fake.wait_request("POST", CHANNEL_POST, after=mark))[0]
+    assert reply.path == f"/channels/{DM_CHANNEL_ID}/messages"
+    assert LIANG_EN in reply.text
+    assert reply.body["embeds"][0]["fields"][0]["name"] == "Sources"
+
+
+# -- slash commands ----------------------------------------------------------------------
+
+
+async def test_slash_ask_answers_publicly_with_feedback_buttons(
+    adapter: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    reply = await slash(fake, "ask", {"question": "Wer ist Liang Wenfeng?"})
+    assert reply.body["type"] == 4
+    assert LIANG_DE in reply.text and not reply.ephemeral
+    assert reply.body["data"]["allowed_mentions"] == {"parse": []}
+    assert [c[:5] for c in reply.custom_ids] == ["fb:1:", "fb:0:"]
+
+
+async def test_slow_answers_are_deferred_then_followed_up(
+    services: Services, fake: FakeDiscord
+) -> None:
+    adapter = await started(services, defer_after=0.0)
+    try:
+        mark = fake.mark()
+        await fake.slash("ask", {"question": "Wer ist Liang Wenfeng?"})
+        deferred = (await fake.wait_request("POST", CALLBACK, after=mark))[0]
+        assert deferred.body["type"] == 5
+        followup = (await fake.wait_request("POST", FOLLOWUP, after=mark))[0]
+        assert followup.query.get("wait") in ("1", "true")
+        assert LIANG_DE in followup.text
+        assert followup.body["allowed_mentions"] == {"parse": []}
+    finally:
+        await adapter.stop()
+
+
+async def test_topic_autocomplete_and_topic(
+    adapter: DiscordAdapter, fake: FakeDiscord, faq_engine: Engine
+) -> None:
+    mark = fake.mark()
+    await fake.autocomplete("topic", "name", "chi", locale="en-US")
+    choices = (await fake.wait_request("POST", CALLBACK, after=mark))[0].body
+    assert choices["type"] == 8
+    expected = faq_engine.topic_choices("chi", "en")
+    assert choices["data"]["choices"] == [{"name": v.title, "value": v.id} for v in expected]
+    assert 0 < len(expected) <= 25
+
+    await fake.autocomplete("topic", "name", "", locale="de")
+    every = (await fake.wait_request("POST", CALLBACK, after=mark, count=2))[1].body
+    assert [c["value"] for c in every["data"]["choices"]] == [v.id for v in faq_engine.topics("de")]
+    assert every["data"]["choices"][0]["name"] == faq_engine.topics("de")[0].title
+
+    view = faq_engine.topics("de")[0]
+    shown = await slash(fake, "topic", {"name": view.id})
+    assert shown.body["data"]["embeds"][0]["title"] == view.title
+    assert shown.custom_ids == [f"pick:{s.intent}" for s in view.intents][:20]
+
+    unknown = await slash(fake, "topic", {"name": "Wetter in Hamburg"})
+    assert unknown.ephemeral and "Dieses Thema kenne ich nicht" in unknown.text
+
+
+async def test_topics_and_sources(
+    adapter: DiscordAdapter, fake: FakeDiscord, faq_engine: Engine
+) -> None:
+    listed = await slash(fake, "topics", locale="en-US")
+    assert listed.body["data"]["embeds"][0]["title"] == "Topics"
+    for view in faq_engine.topics("en"):
+        assert view.title in listed.text
+    sources = await slash(fake, "sources")
+    for src in faq_engine.sources("de"):
+        assert src.title.split("„")[0][:20] in sources.text
+    assert "(https://edition.cnn.com/2025/01/29/tech/deepseek-silicon-valley-ai/index.html)" in (
+        sources.text
+    )
+
+
+async def test_lang_is_stored_per_channel_and_applied(
+    adapter: DiscordAdapter, fake: FakeDiscord, store: Store, tmp_path: Path
+) -> None:
+    chosen = await slash(fake, "lang", {"language": "en"})
+    assert chosen.text == message("lang_set", "en") and not chosen.ephemeral
+    settings = rows(tmp_path / "bot.sqlite3", "SELECT platform, language FROM chat_settings")
+    assert settings == [("discord", "en")]
+    answer = await mention(fake, "Wer ist Liang Wenfeng?")  # German question, English channel
+    assert LIANG_EN in answer.text
+
+    auto = await slash(fake, "lang", {"language": "auto"}, locale="de")
+    assert auto.text == message("lang_auto", "de")
+    settings = rows(tmp_path / "bot.sqlite3", "SELECT language FROM chat_settings")
+    assert settings == [(None,)]
+    assert LIANG_DE in (await mention(fake, "Wer ist Liang Wenfeng?")).text
+
+
+async def test_forget_deletes_only_the_callers_data(
+    adapter: DiscordAdapter, fake: FakeDiscord, store: Store, tmp_path: Path
+) -> None:
+    answer = await mention(fake, "Wer ist Liang Wenfeng?")
+    await click(fake, answer, answer.custom_ids[0])
+    await mention(fake, "Italien", author_id=BOB_ID)
+    await store.flush()
+    db = tmp_path / "bot.sqlite3"
+    alice, bob = user_hash(store, ALICE_ID), user_hash(store, BOB_ID)
+    assert rows(db, "SELECT COUNT(*) FROM questions WHERE user_hash = ?", alice) == [(1,)]
+    assert rows(db, "SELECT COUNT(*) FROM feedback WHERE user_hash = ?", alice) == [(1,)]
+
+    forgot = await slash(fake, "forget")
+    assert forgot.ephemeral and forgot.text == message("forgot", "de")
+    assert rows(db, "SELECT COUNT(*) FROM questions WHERE user_hash = ?", alice) == [(0,)]
+    assert rows(db, "SELECT COUNT(*) FROM feedback WHERE user_hash = ?", alice) == [(0,)]
+    assert rows(db, "SELECT COUNT(*) FROM questions WHERE user_hash = ?", bob) == [(1,)]
+
+
+async def test_stats_only_for_manage_server_and_ephemeral(
+    adapter: DiscordAdapter, fake: FakeDiscord, store: Store, faq_engine: Engine
+) -> None:
+    await mention(fake, "Wer ist Liang Wenfeng?")
+    # Stats cover every platform: a question typed elsewhere may hold Discord markup.
+    elsewhere = AskContext(platform="telegram", chat_id="1", user_id="2")
+    await faq_engine.ask(f"@everyone <@&{MOD_ROLE_ID}> Wie wird das Wetter in Hamburg?", elsewhere)
+    await store.flush()
+
+    refused = await slash(fake, "stats")
+    assert refused.ephemeral
+    assert refused.text == message("discord_need_manage_guild", "de")
+
+    admin = str(int(MEMBER_PERMISSIONS) | MANAGE_GUILD)
+    shown = await slash(fake, "stats", permissions=admin, locale="en-US")
+    assert shown.ephemeral
+    assert shown.text.startswith("Last 7 days: 2 questions - answered 1 (50%)")
+    assert "people.liang\\_wenfeng: 1" in shown.text  # markdown-escaped: shown literally
+    # The unanswered question is listed as typed, and pings nobody.
+    assert f"@everyone <@&{MOD_ROLE_ID}> Wie wird das Wetter" in shown.text
+    assert shown.body["data"]["allowed_mentions"] == {"parse": []}
+
+
+async def test_context_menu_answers_the_selected_message(
+    adapter: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    target = fake.message_payload("Warum hat Italien DeepSeek gesperrt?", author_id=BOB_ID)
+    mark = fake.mark()
+    await fake.message_command("Ask the FAQ", target)
+    reply = (await fake.wait_request("POST", CALLBACK, after=mark))[0]
+    assert reply.body["type"] == 4 and not reply.ephemeral
+    assert "Italien" in reply.text
+    assert reply.custom_ids[0].startswith("fb:1:bans.italy:")
+
+
+# -- buttons -----------------------------------------------------------------------------
+
+
+async def click(fake: FakeDiscord, request: Request, custom_id: str, **context: Any) -> Request:
+    mark = fake.mark()
+    await fake.click(fake.message_of(request), custom_id, **context)
+    return (await fake.wait_request("POST", CALLBACK, after=mark))[0]
+
+
+async def test_close_call_offers_buttons_and_a_pick_answers_and_is_recorded(
+    fake: FakeDiscord, hesitant_engine: Engine, store: Store, tmp_path: Path
+) -> None:
+    expected = hesitant_engine.answer("Wer ist Liang Wenfeng?")
+    assert expected.outcome is Outcome.CLOSE_CALL and len(expected.suggestions) >= 2
+    hesitant_engine.sink = store
+    gate = FloodGate(Rate(100, 60), Rate(100, 60))
+    adapter = await started(Services(hesitant_engine, store, settings_for(fake), gate))
+    try:
+        offer = await mention(fake, "Wer ist Liang Wenfeng?")
+        assert offer.custom_ids == [f"pick:{s.intent}" for s in expected.suggestions]
+        labels = [c["label"] for c in offer.body["components"][0]["components"]]
+        assert labels == [s.title for s in expected.suggestions]
+
+        chosen = expected.suggestions[1]
+        answer = await click(fake, offer, f"pick:{chosen.intent}", user_id=BOB_ID)
+        assert answer.body["type"] == 4 and not answer.ephemeral
+        wanted = hesitant_engine.answer_intent(chosen.intent, "de")
+        assert wanted is not None and wanted.paragraphs[0][:60] in answer.text
+        assert answer.custom_ids[0].startswith(f"fb:1:{chosen.intent}:")
+        await store.flush()
+        picks = rows(
+            tmp_path / "bot.sqlite3", "SELECT platform, intent, question FROM suggestion_picks"
+        )
+        assert picks == [("discord", chosen.intent, "Wer ist Liang Wenfeng?")]
+    finally:
+        await adapter.stop()
+        hesitant_engine.sink = None
+
+
+async def test_feedback_is_stored_once_per_person_and_reply(
+    adapter: DiscordAdapter, fake: FakeDiscord, tmp_path: Path
+) -> None:
+    answer = await mention(fake, "Wer ist Liang Wenfeng?")
+    up, down = answer.custom_ids
+    reply_id = up.rsplit(":", 1)[1]
+    thanks = await click(fake, answer, up)
+    assert thanks.ephemeral and thanks.text == message("feedback_thanks", "de")
+    await click(fake, answer, down)  # changes the vote, no second row
+    await click(fake, answer, up, user_id=BOB_ID, locale="en-US")
+    stored = rows(
+        tmp_path / "bot.sqlite3",
+        "SELECT platform, reply_id, intent, helpful FROM feedback ORDER BY id",
+    )
+    assert stored == [
+        ("discord", reply_id, "people.liang_wenfeng", 0),
+        ("discord", reply_id, "people.liang_wenfeng", 1),
+    ]
+
+
+async def test_clicks_on_buttons_from_before_a_restart_still_work(
+    adapter: DiscordAdapter, fake: FakeDiscord, tmp_path: Path
+) -> None:
+    # A message this process never sent (as after a restart), with our buttons on it.
+    old = fake.message_payload("", author_id=BOT_ID)
+    old["components"] = [
+        {
+            "type": 1,
+            "components": [
+                {
+                    "type": 2,
+                    "style": 2,
+                    "custom_id": "fb:1:bans.italy:abc123",
+                    "emoji": {"name": "👍"},
+                },
+                {"type": 2, "style": 1, "custom_id": "pick:bans.italy", "label": "Italien?"},
+                {"type": 2, "style": 1, "custom_id": "pick:gone.away", "label": "Alt"},
+                {"type": 2, "style": 2, "custom_id": "fb:x:broken", "label": "?"},
+            ],
+        }
+    ]
+    old["embeds"] = [{"type": "rich", "description": "alt"}]
+    fake.messages[int(old["id"])] = old
+
+    mark = fake.mark()
+    await fake.click(old, "fb:1:bans.italy:abc123")
+    await fake.click(old, "pick:bans.italy")
+    await fake.click(old, "pick:gone.away")
+    await fake.click(old, "fb:x:broken")
+    replies = await fake.wait_request("POST", CALLBACK, after=mark, count=4)
+    by_interaction = {r.path.split("/")[2]: r for r in replies}
+    order = [str(i) for i in list(fake.interactions)[-4:]]
+    thanks, picked, gone, broken = (by_interaction[i] for i in order)
+    assert thanks.text == message("feedback_thanks", "de")
+    assert "Italien" in picked.text and not picked.ephemeral
+    assert gone.ephemeral and gone.text == message("unavailable", "de")
+    assert broken.ephemeral and broken.text == message("unavailable", "de")
+    assert rows(tmp_path / "bot.sqlite3", "SELECT reply_id, helpful FROM feedback") == [
+        ("abc123", 1)
+    ]
+
+
+async def test_buttons_are_disabled_when_the_view_times_out(
+    services: Services, fake: FakeDiscord
+) -> None:
+    adapter = await started(services, view_timeout=0.3)
+    try:
+        answer = await mention(fake, "Wer ist Liang Wenfeng?")
+        sent = fake.message_of(answer)
+        edit = (await fake.wait_request("PATCH", rf"/channels/\d+/messages/{sent['id']}"))[0]
+        buttons = [c for row in edit.body["components"] for c in row["components"]]
+        assert len(buttons) == 2 and all(b["disabled"] for b in buttons)
+        assert edit.body["allowed_mentions"] == {"parse": []}
+
+        via_slash = await slash(fake, "ask", {"question": "Verbot?"})
+        token = via_slash.path.split("/")[3]
+        path = rf"/webhooks/{APP_ID}/{token}/messages/@original"
+        edited = (await fake.wait_request("PATCH", path))[0]
+        assert all(c["disabled"] for row in edited.body["components"] for c in row["components"])
+    finally:
+        await adapter.stop()
+
+
+# -- safety and limits -------------------------------------------------------------------
+
+
+async def test_everyone_and_role_mentions_in_questions_never_ping(
+    adapter: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    sneaky = f"@everyone @here <@&{MOD_ROLE_ID}> <@{BOB_ID}> Wer ist Liang Wenfeng?"
+    reply = await mention(
+        fake, sneaky, mention_everyone=True, mention_roles=[MOD_ROLE_ID], mentions=[BOT_ID, BOB_ID]
+    )
+    assert LIANG_DE in reply.text
+    assert reply.body["allowed_mentions"] == {"parse": [], "replied_user": False}
+    via_slash = await slash(fake, "ask", {"question": f"@everyone <@&{MOD_ROLE_ID}> Abo-Preis?"})
+    assert via_slash.body["data"]["allowed_mentions"] == {"parse": []}
+    # (check_payloads() re-checks every recorded payload after the test.)
+
+
+async def test_very_long_questions_are_refused_within_discords_limits(
+    adapter: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    long_question = ("Wer ist Liang Wenfeng und was hat er mit DeepSeek zu tun? " * 40)[:1990]
+    reply = await mention(fake, long_question)
+    assert "Die Frage ist mir zu lang" in reply.text
+    assert reply.status == 200  # the fake enforces Discord's limits (400 otherwise)
+    huge = await slash(fake, "ask", {"question": "x " * 3000})
+    assert "too long" in huge.text or "zu lang" in huge.text
+
+
+async def test_flood_control_notifies_once_then_stays_silent(
+    fake: FakeDiscord, store: Store, hesitant_engine: Engine
+) -> None:
+    gate = FloodGate(Rate(1, 60), Rate(100, 60))
+    adapter = await started(Services(hesitant_engine, store, settings_for(fake), gate))
+    try:
+        first = await mention(fake, "Wer ist Liang Wenfeng?")
+        assert first.custom_ids and first.text != message("rate_limited", "de")
+        notice = await mention(fake, "Italien")
+        assert notice.text == message("rate_limited", "de")
+        mark = fake.mark()
+        await fake.send_message(f"<@{BOT_ID}> Taiwan", mentions=[BOT_ID])
+        # Bob is not limited: his answer arrives, Alice's third message got nothing.
+        offer = await mention(fake, "Wer ist Liang Wenfeng?", author_id=BOB_ID)
+        assert fake.find("POST", CHANNEL_POST, after=mark) == [offer]
+        assert offer.custom_ids and offer.custom_ids[0].startswith("pick:")
+
+        limited = await slash(fake, "ask", {"question": "Italien"}, user_id=BOB_ID)
+        assert limited.ephemeral and limited.text == message("rate_limited", "de")
+        silent = await click(fake, offer, offer.custom_ids[0], user_id=BOB_ID)
+        assert silent.body["type"] == 6  # acknowledged without a message
+    finally:
+        await adapter.stop()
+
+
+async def test_errors_are_answered_ephemerally_logged_and_survived(
+    adapter: DiscordAdapter,
+    fake: FakeDiscord,
+    faq_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    real_ask = faq_engine.ask
+    calls = 0
+
+    async def broken_once(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls <= 2:
+            raise RuntimeError("engine exploded")
+        return await real_ask(*args, **kwargs)
+
+    monkeypatch.setattr(faq_engine, "ask", broken_once)
+    with caplog.at_level(logging.ERROR):
+        failed = await slash(fake, "ask", {"question": "Wer ist Liang Wenfeng?"})
+        assert failed.ephemeral and failed.text == message("error", "de")
+        event_failed = await mention(fake, "Wer ist Liang Wenfeng?")
+        assert event_failed.text == message("error", "de")
+        await fake.until(lambda: any("event on_message" in r.getMessage() for r in caplog.records))
+    records = [r for r in caplog.records if r.exc_info and "engine exploded" in str(r.exc_info[1])]
+    assert len(records) == 2 and all(r.exc_info for r in records)
+    # The bot goes on: both paths work again.
+    assert LIANG_DE in (await slash(fake, "ask", {"question": "Wer ist Liang Wenfeng?"})).text
+    assert LIANG_DE in (await mention(fake, "Wer ist Liang Wenfeng?")).text
+    assert adapter.connected
+
+
+# -- resilience --------------------------------------------------------------------------
+
+
+async def test_rest_429_is_retried_after_retry_after(
+    adapter: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    fake.fail("POST", CHANNEL_POST, times=1, status=429, retry_after=0.2)
+    mark = fake.mark()
+    await fake.send_message(f"<@{BOT_ID}> Wer ist Liang Wenfeng?", mentions=[BOT_ID])
+    sent = (await fake.wait_request("POST", CHANNEL_POST, after=mark))[0]
+    attempts = fake.find("POST", CHANNEL_POST, after=mark, status=None)
+    assert [a.status for a in attempts] == [429, 200]
+    assert attempts[1].at - attempts[0].at >= 0.19
+    assert LIANG_DE in sent.text
+
+
+async def test_server_errors_are_retried_and_a_dropped_send_is_reported(
+    adapter: DiscordAdapter, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.fail("POST", CHANNEL_POST, times=1, status=500)
+    assert LIANG_DE in (await mention(fake, "Wer ist Liang Wenfeng?")).text  # retried after 1 s
+
+    fake.fail("POST", CHANNEL_POST, times=1, drop=True)
+    told = await mention(fake, "Wer ist Liang Wenfeng?")
+    assert told.text == message("error", "de")  # the answer was lost; the user hears so
+    await fake.until(lambda: any("event on_message" in r.getMessage() for r in caplog.records))
+    assert LIANG_DE in (await mention(fake, "Wer ist Liang Wenfeng?")).text
+
+
+@pytest.mark.parametrize("code", [4000, None], ids=["close-4000", "abrupt-drop"])
+async def test_gateway_drop_is_resumed_and_missed_events_replayed(
+    adapter: DiscordAdapter, fake: FakeDiscord, code: int | None
+) -> None:
+    await fake.drop_gateway(code)
+    # Sent while the bot is away: Discord replays it after RESUME.
+    mark = fake.mark()
+    await fake.send_message(f"<@{BOT_ID}> Wer ist Liang Wenfeng?", mentions=[BOT_ID])
+    reply = (await fake.wait_request("POST", CHANNEL_POST, after=mark, within=10))[0]
+    assert LIANG_DE in reply.text
+    assert fake.resumes == 1 and len(fake.identify_payloads) == 1
+    await fake.until(lambda: adapter.connected, what="connected again")
+    assert "Italien" in (await mention(fake, "Italien")).text
+
+
+async def test_non_resumable_close_leads_to_a_fresh_identify(
+    adapter: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    await fake.drop_gateway(4009, resumable=False)
+    await fake.until(lambda: len(fake.identify_payloads) == 2, 10, "a second IDENTIFY")
+    assert fake.invalid_sessions == 1 and fake.resumes == 0
+    await fake.until(lambda: adapter.connected, what="connected again")
+    assert LIANG_DE in (await mention(fake, "Wer ist Liang Wenfeng?")).text
+
+
+async def test_token_never_appears_in_logs(
+    services: Services, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    adapter = await started(services)
+    try:
+        await mention(fake, "Wer ist Liang Wenfeng?")
+        await slash(fake, "ask", {"question": "Verbot?"})
+        fake.fail("POST", CHANNEL_POST, times=1, status=429, retry_after=0.01)
+        await mention(fake, "Italien")
+        await fake.drop_gateway(4000)
+        await fake.until(lambda: fake.resumes == 1, 10, "RESUME")
+    finally:
+        await adapter.stop()
+    assert caplog.records, "expected discord.py debug logs"
+    assert any("IDENTIFY" in r.getMessage() for r in caplog.records)
+    invite = f"client_id={APP_ID}&scope=bot+applications.commands&permissions=274877991936"
+    assert any(invite in r.getMessage() for r in caplog.records)
+    for record in caplog.records:
+        assert TOKEN not in record.getMessage()
+        assert TOKEN not in (record.exc_text or "")
+    assert TOKEN not in caplog.text
+
+
+async def test_sharded_client_finds_the_gateway_through_rest(
+    fake: FakeDiscord, store: Store, faq_engine: Engine
+) -> None:
+    faq_engine.sink = store
+    gate = FloodGate(Rate(100, 60), Rate(100, 60))
+    settings = settings_for(fake, discord_sharded=True)
+    adapter = await started(Services(faq_engine, store, settings, gate))
+    try:
+        assert fake.find("GET", "/gateway/bot")
+        assert fake.identify_payloads[0]["shard"] == [0, 1]
+        assert adapter.connected
+        assert LIANG_DE in (await mention(fake, "Wer ist Liang Wenfeng?")).text
+    finally:
+        await adapter.stop()
+        faq_engine.sink = None
+
+
+async def test_commands_are_synced_on_start_only_when_configured(
+    fake: FakeDiscord, store: Store, faq_engine: Engine
+) -> None:
+    gate = FloodGate(Rate(100, 60), Rate(100, 60))
+    plain = await started(Services(faq_engine, store, settings_for(fake), gate))
+    await plain.stop()
+    assert not fake.find("PUT", r"/applications/.*")
+    settings = settings_for(fake, discord_sync_commands_on_start=True)
+    syncing = await started(Services(faq_engine, store, settings, gate))
+    await syncing.stop()
+    [put] = fake.find("PUT", rf"/applications/{APP_ID}/commands")
+    assert len(put.body) == 8
+
+
+async def test_a_rejected_token_stops_start_up_with_one_clear_line(
+    fake: FakeDiscord, store: Store, faq_engine: Engine
+) -> None:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        discord_token="not-the-token",
+        discord_api_base_url=fake.api_base,
+        discord_gateway_url=fake.gateway_url,
+    )
+    gate = FloodGate(Rate(100, 60), Rate(100, 60))
+    adapter = DiscordAdapter(Services(faq_engine, store, settings, gate))
+    with pytest.raises(DiscordStartError, match="rejected DISCORD_TOKEN") as raised:
+        await adapter.start()
+    assert isinstance(raised.value, StartupError)
+    assert "not-the-token" not in str(raised.value)
+    assert adapter.client is not None and adapter.client.is_closed()  # cleaned up
+    fake.requests.clear()  # the 401 is expected here
+
+
+async def test_a_refused_identify_ends_start_up_cleanly(
+    fake: FakeDiscord, store: Store, faq_engine: Engine
+) -> None:
+    fake.identify_close_code = 4014  # Discord: disallowed (privileged) intents
+    gate = FloodGate(Rate(100, 60), Rate(100, 60))
+    adapter = DiscordAdapter(Services(faq_engine, store, settings_for(fake), gate))
+    with pytest.raises(DiscordStartError, match="privileged intent"):
+        await adapter.start()
+    assert adapter.client is not None and adapter.client.is_closed()
+    assert not adapter.connected
+    # No privileged intent was asked for: members (1 << 1), presences (1 << 8), content (1 << 15).
+    intents = fake.identify_payloads[0]["intents"]
+    assert intents & (1 << 1 | 1 << 8 | 1 << 15) == 0
+    assert intents & (1 << 9 | 1 << 12) == (1 << 9 | 1 << 12)  # guild messages and DMs
+
+
+async def test_stop_is_clean_and_idempotent(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
+    await adapter.stop()
+    assert not adapter.connected
+    await adapter.stop()
+    await asyncio.sleep(0)

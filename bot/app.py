@@ -1,7 +1,7 @@
 """``python -m bot run``: every configured adapter in one process, one engine, one database.
 
-Owns the process life cycle: start-up, signals, the retention task and a
-clean shutdown (stop taking updates, finish replies in flight, flush the
+Owns the process life cycle: start-up, signals (SIGHUP reloads the knowledge),
+the retention task and a clean shutdown (stop taking updates, finish replies in flight, flush the
 database) within :data:`SHUTDOWN_SECONDS`.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import time
@@ -18,10 +19,11 @@ from bot.adapters.base import Adapter, Services
 from bot.config import Settings
 from bot.core.engine import Engine, EngineOptions
 from bot.core.ratelimit import FloodGate, Rate
+from bot.core.reload import ReloadResult, reload_knowledge
 from bot.knowledge import load_knowledge
 from bot.ops.health import HealthServer, HealthState
 from bot.ops.metrics import Metrics, ObservedSink
-from bot.storage import Store
+from bot.storage import StorageError, Store
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,7 @@ class Runtime:
         self.services: Services | None = None
         self.stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._reloading: asyncio.Task[ReloadResult] | None = None
         self.health: HealthServer | None = None
 
     async def start(self) -> None:
@@ -100,10 +103,26 @@ class Runtime:
             self.adapters.append(adapter)
             log.info("%s adapter started", name)
 
+    def request_reload(self) -> asyncio.Task[ReloadResult] | None:
+        """SIGHUP: reload the knowledge in the background; the result goes to the log."""
+        if self.services is None:
+            log.warning("SIGHUP before start-up finished: knowledge not reloaded")
+            return None
+        if self._reloading is not None and not self._reloading.done():
+            log.info("SIGHUP: a knowledge reload is already running")
+            return self._reloading
+        log.info("SIGHUP: reloading the knowledge")
+        self._reloading = asyncio.create_task(
+            reload_knowledge(self.services.engine), name="knowledge-reload"
+        )
+        return self._reloading
+
     async def stop(self) -> None:
         """Stop adapters (replies in flight finish), then flush and close storage."""
         for task in self._tasks:
             task.cancel()
+        if self._reloading is not None:
+            self._reloading.cancel()
         for adapter in reversed(self.adapters):
             try:
                 await asyncio.wait_for(adapter.stop(), SHUTDOWN_SECONDS)
@@ -118,6 +137,8 @@ class Runtime:
         while True:
             try:
                 await store.purge(self.settings.retention_days)
+            except StorageError:
+                pass  # the store logs its failures itself, once per interval
             except Exception:
                 log.exception("retention purge failed; retrying later")
             await asyncio.sleep(PURGE_INTERVAL)
@@ -132,6 +153,10 @@ async def serve(
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, runtime.stopping.set)
+    hangup = getattr(signal, "SIGHUP", None)  # not on Windows
+    if hangup is not None:
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(hangup, runtime.request_reload)
     started = time.monotonic()
     try:
         await runtime.start()
@@ -147,6 +172,9 @@ async def serve(
         time.monotonic() - started,
         ", ".join(a.name for a in runtime.adapters),
     )
+    # Everything loaded so far (knowledge, index, libraries) lives as long as the
+    # process: keep it out of the garbage collector's way so collections stay short.
+    gc.freeze()
     if on_ready is not None:
         await on_ready(runtime)
     await runtime.stopping.wait()

@@ -8,16 +8,38 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.engine import Engine, EngineOptions
 from bot.core.models import Language, as_language
 from bot.knowledge import KnowledgeError, load_knowledge
 
+if TYPE_CHECKING:
+    from bot.storage import Store
+
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+DEFAULT_DAYS = 7
+
+
+class _UsageError(Exception):
+    """A command cannot run as asked (e.g. no database yet); one line for the operator."""
+
+
+def _days(value: str) -> int:
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 3650:
+        raise argparse.ArgumentTypeError("must be a whole number of days from 1 to 3650")
+    return int(value)
+
+
+def _user_id(value: str) -> str:
+    if not re.fullmatch(r"[0-9]{1,20}", value):
+        raise argparse.ArgumentTypeError("must be the numeric user id")
+    return str(int(value))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,6 +62,20 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="validate knowledge/; exit 1 on errors")
 
     sub.add_parser("run", help="start every adapter whose token is configured")
+
+    p = sub.add_parser(
+        "misses", help="missed questions grouped, with counts and the closest intent"
+    )
+    p.add_argument("--days", type=_days, default=DEFAULT_DAYS, help="period (default 7)")
+    p.add_argument("--export", type=Path, metavar="FILE", help="write draft intents (YAML)")
+
+    p = sub.add_parser("stats", help="usage per day and platform, rates, top and worst intents")
+    p.add_argument("--days", type=_days, default=DEFAULT_DAYS, help="period (default 7)")
+    p.add_argument("--lang", choices=["de", "en"])
+
+    p = sub.add_parser("forget", help="delete everything stored about one user")
+    p.add_argument("--platform", required=True, choices=["telegram", "discord"])
+    p.add_argument("--user", required=True, type=_user_id, metavar="ID", help="numeric user id")
 
     sub.add_parser("health", help="probe the running bot's /healthz (for container health checks)")
 
@@ -103,7 +139,7 @@ def cmd_check(settings: Settings, out: TextIO) -> int:
         for problem in exc.problems:
             out.write(f"error: {problem}\n")
         return EXIT_FINDINGS
-    findings = lint(knowledge)
+    findings = lint(knowledge, max_source_age_days=settings.source_max_age_days)
     for finding in findings:
         out.write(f"{finding}\n")
     errors = sum(f.level == "error" for f in findings)
@@ -113,6 +149,78 @@ def cmd_check(settings: Settings, out: TextIO) -> int:
         f"intents, {len(knowledge.sources)} sources; {errors} errors, {warnings} warnings\n"
     )
     return EXIT_FINDINGS if errors else EXIT_OK
+
+
+async def _open_store(settings: Settings) -> Store:
+    """The bot's database; never creates one (or a new hashing key) from a report."""
+    from bot.storage import StorageError, Store
+    from bot.storage.hashing import key_path_for
+
+    path = settings.database_path
+    if not path.is_file():
+        raise _UsageError(f"no database at {path} (DATABASE_PATH); has the bot run yet?")
+    if not key_path_for(path).is_file():
+        raise _UsageError(
+            f"hashing key {key_path_for(path)} is missing: restore it from the backup "
+            "(without it no stored row can be tied to a user)"
+        )
+    try:
+        return await Store.open(path)
+    except StorageError as exc:
+        raise _UsageError(str(exc)) from None
+
+
+async def cmd_misses(
+    engine: Engine, settings: Settings, args: argparse.Namespace, out: TextIO
+) -> int:
+    from bot.curation.export import export_drafts, write_export
+    from bot.curation.grouping import group_misses
+    from bot.curation.proposals import proposed_examples
+    from bot.curation.report import misses_lines
+
+    store = await _open_store(settings)
+    try:
+        missed = await store.missed_questions(args.days)
+        picks = await store.suggestion_picks(args.days)
+    finally:
+        await store.close()
+    groups = group_misses(engine, missed)
+    proposals = proposed_examples(engine, picks)
+    out.write("\n".join(misses_lines(groups, proposals, args.days)) + "\n")
+    if args.export is not None:
+        export = export_drafts(engine, groups, proposals, days=args.days)
+        for group, reason in export.left_out:
+            out.write(f'not exported: "{" ".join(group.question.split())[:80]}": {reason}\n')
+        if not export.drafts:
+            out.write("nothing to export\n")
+            return EXIT_OK
+        write_export(export, args.export)
+        out.write(f"wrote {len(export.drafts)} draft intents to {args.export}\n")
+    return EXIT_OK
+
+
+async def cmd_stats(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    from bot.core.reports import stats_lines
+
+    lang = as_language(args.lang) or settings.default_language
+    store = await _open_store(settings)
+    try:
+        stats = await store.stats(args.days)
+    finally:
+        await store.close()
+    out.write("\n".join(stats_lines(stats, lang)) + "\n")
+    return EXIT_OK
+
+
+async def cmd_forget(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    store = await _open_store(settings)
+    try:
+        count = await store.user_rows(args.platform, args.user)
+        await store.forget_user(args.platform, args.user)
+    finally:
+        await store.close()
+    out.write(f"deleted {count} rows (questions, ratings, choices) of that {args.platform} user\n")
+    return EXIT_OK
 
 
 def cmd_run(settings: Settings) -> int:
@@ -184,11 +292,19 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return cmd_health(settings, out)
         if args.command == "sync-commands":
             return cmd_sync(settings, args.guild)
+        if args.command == "stats":
+            return asyncio.run(cmd_stats(settings, args, out))
+        if args.command == "forget":
+            return asyncio.run(cmd_forget(settings, args, out))
+        if args.command == "misses" and args.export is not None and args.export.exists():
+            raise _UsageError(f"{args.export} exists; choose a new file (it may hold edits)")
         engine = _engine(settings)
         if args.command == "ask":
             return cmd_ask(engine, args, out)
         if args.command == "topics":
             return cmd_topics(engine, args, out)
+        if args.command == "misses":
+            return asyncio.run(cmd_misses(engine, settings, args, out))
         if args.command == "chat":
             from bot.console import chat
 
@@ -196,6 +312,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except KnowledgeError as exc:
         print(exc, file=sys.stderr)
         return EXIT_FINDINGS
+    except _UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

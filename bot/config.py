@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     suggest_threshold: float = Field(Thresholds.suggest, ge=0, le=100)
     answer_margin: float = Field(Thresholds.margin, ge=0, le=100)
     retention_days: int = Field(30, ge=1, le=3650)
+    source_max_age_days: int = Field(365, ge=1, le=36500)  # `check` warns about older sources
+    privacy_url: str | None = None  # where users can read docs/privacy.md (shown by /privacy)
 
     user_rate_limit: str = "6/60"  # questions per user per seconds
     chat_rate_limit: str = "30/60"  # questions per chat (group, channel) per seconds
@@ -68,7 +70,7 @@ class Settings(BaseSettings):
     health_port: int | None = Field(None, ge=1, le=65535)  # /healthz and /metrics; unset = off
     health_host: str = "0.0.0.0"
 
-    @field_validator("telegram_base_url", "discord_api_base_url")
+    @field_validator("telegram_base_url", "discord_api_base_url", "privacy_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         return _check_url(value, ("http", "https"))

@@ -2,7 +2,10 @@
 
 Libraries log request URLs (the Telegram Bot API puts the token in the
 path), so redaction happens in a handler filter that sees every record,
-including exception text.
+including exception text. The same filter keeps people out of the log: the
+libraries' DEBUG lines that dump whole payloads (updates with user ids, names
+and question text; SQL parameters; interaction URLs) are dropped whatever
+LOG_LEVEL says, and ids and interaction tokens in Discord URLs are masked.
 """
 
 from __future__ import annotations
@@ -15,6 +18,21 @@ from collections.abc import Iterable
 
 _TELEGRAM_TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
 _DISCORD_TOKEN = re.compile(r"[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}")
+# Interaction callbacks and follow-ups carry a token that lets anyone answer as the bot.
+_INTERACTION_URL = re.compile(r"/(interactions|webhooks)/\d+/[^/\s?'\"]+")
+# Discord REST paths name users, channels and servers by id (rate-limit warnings quote
+# them); the bot's own id in its invite link stays.
+_DISCORD_PATH_ID = re.compile(r"/(channels|guilds|users|members|messages|threads|roles)/\d+")
+_TELEGRAM_GROUP = re.compile(r"(?<![\w-])-100\d{7,}(?![\w-])")  # Telegram group chat ids
+# Loggers whose DEBUG lines are whole payloads: below INFO they never reach the log.
+PAYLOAD_LOGGERS = (
+    "telegram.Bot",
+    "telegram.ext.ExtBot",
+    "telegram.ext.Application",
+    "discord.webhook",
+    "discord.state",
+    "aiosqlite",
+)
 
 
 class RedactingFilter(logging.Filter):
@@ -31,9 +49,14 @@ class RedactingFilter(logging.Filter):
         for secret in self._secrets:
             text = text.replace(secret, "[redacted]")
         text = _TELEGRAM_TOKEN.sub("[redacted]", text)
-        return _DISCORD_TOKEN.sub("[redacted]", text)
+        text = _DISCORD_TOKEN.sub("[redacted]", text)
+        text = _INTERACTION_URL.sub(r"/\1/[id]/[redacted]", text)
+        text = _DISCORD_PATH_ID.sub(r"/\1/[id]", text)
+        return _TELEGRAM_GROUP.sub("[id]", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.INFO and record.name.startswith(PAYLOAD_LOGGERS):
+            return False
         message = record.getMessage()
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)

@@ -26,7 +26,8 @@ from bot.core.matcher import Thresholds
 from bot.core.messages import message
 from bot.core.models import AskContext, Outcome
 from bot.core.ratelimit import FloodGate, Rate
-from bot.knowledge import Knowledge
+from bot.core.reports import privacy_text
+from bot.knowledge import Knowledge, load_knowledge
 from bot.storage import Store
 from tests.fakes.discord_api import (
     ALICE_ID,
@@ -317,10 +318,64 @@ async def test_stats_only_for_manage_server_and_ephemeral(
     shown = await slash(fake, "stats", permissions=admin, locale="en-US")
     assert shown.ephemeral
     assert shown.text.startswith("Last 7 days: 2 questions - answered 1 (50%)")
+    assert ": discord 1, telegram 1 (2)" in shown.text  # per day and platform
     assert "people.liang\\_wenfeng: 1" in shown.text  # markdown-escaped: shown literally
-    # The unanswered question is listed as typed, and pings nobody.
-    assert f"@everyone <@&{MOD_ROLE_ID}> Wie wird das Wetter" in shown.text
+    # Counts only: another user's question (here from Telegram) is never shown to a
+    # server manager, and nothing pings anybody.
+    assert "Wetter" not in shown.text and "@everyone" not in shown.text
     assert shown.body["data"]["allowed_mentions"] == {"parse": []}
+
+
+async def test_privacy_is_shown_only_to_the_asker(services: Services, fake: FakeDiscord) -> None:
+    services.settings = settings_for(fake, retention_days=14, privacy_url="https://example.org/p_q")
+    adapter = await started(services)
+    try:
+        german = await slash(fake, "privacy")
+        english = await slash(fake, "privacy", locale="en-US")
+    finally:
+        await adapter.stop()
+    assert german.ephemeral and english.ephemeral
+    assert german.text == privacy_text("de", 14, "/vergessen", "https://example.org/p_q")
+    assert english.text == privacy_text("en", 14, "/forget", "https://example.org/p_q")
+
+
+async def test_reload_for_manage_server_keeps_old_knowledge_on_errors(
+    fake: FakeDiscord, store: Store, knowledge_copy: Path
+) -> None:
+    engine = Engine(load_knowledge(knowledge_copy))
+    gate = FloodGate(Rate(100, 60), Rate(100, 60))
+    adapter = await started(Services(engine, store, settings_for(fake), gate))
+    admin = str(int(MEMBER_PERMISSIONS) | MANAGE_GUILD)
+
+    async def reload() -> Request:
+        mark = fake.mark()
+        await fake.slash("reload", permissions=admin, locale="en-US")
+        [first] = await fake.wait_request("POST", CALLBACK, after=mark)
+        if first.body["type"] == 5:  # deferred: loading and checking take a few seconds
+            assert first.body["data"]["flags"] & 64  # ephemeral from the start
+            return (await fake.wait_request("POST", FOLLOWUP, after=mark, within=20))[0]
+        return first
+
+    try:
+        refused = await slash(fake, "reload")
+        assert refused.ephemeral and refused.text == message("discord_need_manage_guild", "de")
+        people = knowledge_copy / "topics" / "people.yaml"
+        answer = "forschte er an der Zhejiang-Universität"
+        text = people.read_text(encoding="utf-8")
+        people.write_text(text.replace(answer, "forschte er (neu) an der Zhejiang-Universität"))
+        before = engine.knowledge.version
+        done = await reload()
+        assert done.ephemeral and done.text.startswith("Knowledge reloaded: ")
+        assert f"(was {before})" in done.text and engine.knowledge.version != before
+        assert "(neu)" in (await mention(fake, "Wer ist Liang Wenfeng?")).text
+
+        (knowledge_copy / "sources.yaml").write_text("sources: []\n", encoding="utf-8")
+        failed = await reload()
+        assert failed.ephemeral and "sources.yaml" in failed.text
+        assert failed.text.startswith("The changed knowledge has errors")
+        assert "(neu)" in (await mention(fake, "Wer ist Liang Wenfeng?")).text
+    finally:
+        await adapter.stop()
 
 
 async def test_context_menu_answers_the_selected_message(
@@ -648,7 +703,7 @@ async def test_commands_are_synced_on_start_only_when_configured(
     syncing = await started(Services(faq_engine, store, settings, gate))
     await syncing.stop()
     [put] = fake.find("PUT", rf"/applications/{APP_ID}/commands")
-    assert len(put.body) == 8
+    assert len(put.body) == 10
 
 
 async def test_a_rejected_token_stops_start_up_with_one_clear_line(

@@ -21,6 +21,8 @@ NAMES = {
     "lang": "sprache",
     "forget": "vergessen",
     "stats": "statistik",
+    "privacy": "datenschutz",
+    "reload": "neuladen",
 }
 
 
@@ -32,7 +34,7 @@ async def test_global_sync_registers_every_command_with_german_localisations() -
     async with FakeDiscord.running() as fake:
         count = await sync_commands(settings_for(fake), None)
         [put] = fake.find("PUT", rf"/applications/{APP_ID}/commands")
-    assert count == 8 == len(put.body)
+    assert count == 10 == len(put.body)
     commands = by_name(put.body)
     assert set(commands) == {*NAMES, "Ask the FAQ"}
     for name, german in NAMES.items():
@@ -57,15 +59,18 @@ async def test_global_sync_registers_every_command_with_german_localisations() -
     assert int(stats["default_member_permissions"]) == 1 << 5  # Manage Server
     assert stats["contexts"] == [0]  # guilds only
     assert commands["ask"]["default_member_permissions"] is None
+    reload = commands["reload"]
+    assert int(reload["default_member_permissions"]) == 1 << 5 and reload["contexts"] == [0]
+    assert commands["privacy"]["default_member_permissions"] is None
 
 
 async def test_guild_sync_registers_in_that_guild_only() -> None:
     async with FakeDiscord.running() as fake:
         count = await sync_commands(settings_for(fake), GUILD_ID)
-        assert count == 8
+        assert count == 10
         assert len(fake.find("PUT", rf"/applications/{APP_ID}/guilds/{GUILD_ID}/commands")) == 1
         assert not fake.find("PUT", rf"/applications/{APP_ID}/commands")
-        assert len(fake.commands[GUILD_ID]) == 8
+        assert len(fake.commands[GUILD_ID]) == 10
 
 
 async def test_cli_sync_commands_against_the_fake(tmp_path: Path) -> None:
@@ -92,6 +97,6 @@ async def test_cli_sync_commands_against_the_fake(tmp_path: Path) -> None:
         )
         out, err = await asyncio.wait_for(process.communicate(), 30)
         assert process.returncode == 0, err.decode()
-        assert out.decode().strip() == f"registered 8 commands guild {GUILD_ID}"
+        assert out.decode().strip() == f"registered 10 commands guild {GUILD_ID}"
         assert TOKEN not in err.decode()
-        assert len(fake.commands[GUILD_ID]) == 8
+        assert len(fake.commands[GUILD_ID]) == 10

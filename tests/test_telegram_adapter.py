@@ -33,7 +33,8 @@ from bot.core.engine import Engine
 from bot.core.messages import message
 from bot.core.models import AskContext, Outcome, Reply
 from bot.core.ratelimit import FloodGate, Rate
-from bot.knowledge import Knowledge
+from bot.core.reports import privacy_text
+from bot.knowledge import Knowledge, load_knowledge
 from bot.storage import Store
 from tests.fakes.telegram_api import (
     BOT_USERNAME,
@@ -86,7 +87,8 @@ async def make_bot(
 ) -> AsyncIterator[MakeBot]:
     made: list[Bot] = []
 
-    async def make(**overrides: Any) -> Bot:
+    async def make(engine: Engine | None = None, **overrides: Any) -> Bot:
+        engine = engine or shared_engine
         values: dict[str, Any] = {
             "telegram_token": TOKEN,
             "telegram_base_url": fake.base_url,
@@ -96,10 +98,10 @@ async def make_bot(
         settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
         db = tmp_path / "bot.sqlite3"
         store = await Store.open(db)
-        shared_engine.sink = store
+        engine.sink = store
         gate = FloodGate(Rate.parse(settings.user_rate_limit), Rate.parse(settings.chat_rate_limit))
-        adapter = TelegramAdapter(Services(shared_engine, store, settings, gate), poll_timeout=1)
-        bot = Bot(fake, adapter, store, db, shared_engine)
+        adapter = TelegramAdapter(Services(engine, store, settings, gate), poll_timeout=1)
+        bot = Bot(fake, adapter, store, db, engine)
         made.append(bot)
         await adapter.start()
         return bot
@@ -108,7 +110,7 @@ async def make_bot(
     for bot in made:
         await bot.adapter.stop()
         await bot.store.close()
-    shared_engine.sink = None
+        bot.engine.sink = None
 
 
 @pytest.fixture
@@ -147,7 +149,8 @@ async def test_start_up_order_and_command_menu_in_both_languages(bot: Bot) -> No
     de = {c["command"]: c["description"] for c in fake.commands["de"]}
     en = {c["command"]: c["description"] for c in fake.commands["en"]}
     assert set(de) == set(en) >= {"start", "help", "ask", "topic", "topics", "sources", "lang"}
-    assert "stats" not in de  # operators only, not advertised
+    assert "stats" not in de and "reload" not in de  # operators only, not advertised
+    assert de["privacy"] == message("telegram_command_privacy", "de") != en["privacy"]
     assert de["forget"] == message("telegram_command_forget", "de") != en["forget"]
     assert fake.commands[""] == fake.commands["de"]  # DEFAULT_LANGUAGE for everyone else
     polls = fake.calls_to("getUpdates", ok=None)
@@ -400,6 +403,53 @@ async def test_stats_only_for_admins_and_only_in_private(bot: Bot) -> None:
     assert "people.liang_wenfeng: 1" in shown and "Was kostet das Abo?" in shown
     odd = assert_safe_html(await reply_to(fake, "/stats ²", user=admin))  # a digit, not a number
     assert odd.startswith("Last 7 days:")
+
+
+async def test_privacy_says_what_is_stored_for_how_long_and_how_to_delete(
+    make_bot: MakeBot,
+) -> None:
+    bot = await make_bot(retention_days=14, privacy_url="https://example.org/privacy?a=1&b=2")
+    call = await reply_to(bot.fake, "/privacy")
+    shown = assert_safe_html(call)
+    assert shown == privacy_text("de", 14, "/forget", "https://example.org/privacy?a=1&b=2")
+    assert "nach 14 Tagen" in shown and "/forget" in shown
+    assert "?a=1&amp;b=2" in call.text  # escaped like every other text
+    in_group = await reply_to(bot.fake, f"/privacy@{BOT_USERNAME}", chat=GROUP)
+    assert "Hash" in assert_safe_html(in_group)
+
+
+async def test_reload_for_admins_in_private_keeps_old_knowledge_on_errors(
+    make_bot: MakeBot, knowledge_copy: Path
+) -> None:
+    engine = Engine(load_knowledge(knowledge_copy))
+    bot = await make_bot(engine=engine)
+    fake = bot.fake
+    admin = FakeTelegram.user(ADMIN, "Op", "en")
+    assert assert_safe_html(await reply_to(fake, "/reload")) == message("not_admin", "de")
+    in_group = await reply_to(fake, "/reload", user=admin, chat=GROUP)
+    assert assert_safe_html(in_group) == message("admin_private_only", "en")
+
+    async def reload() -> str:  # loading and checking take a few seconds
+        before = len(fake.sent())
+        fake.say("/reload", user=admin)
+        return assert_safe_html((await fake.wait_for("sendMessage", before + 1, within=20))[before])
+
+    people = knowledge_copy / "topics" / "people.yaml"
+    answer = "forschte er an der Zhejiang-Universität"
+    text = people.read_text(encoding="utf-8")
+    assert text.count(answer) == 1
+    people.write_text(text.replace(answer, "forschte er (neu geladen) an der Zhejiang-Universität"))
+    before = engine.knowledge.version
+    done = await reload()
+    assert done.startswith("Knowledge reloaded: ") and f"(was {before})" in done
+    assert engine.knowledge.version != before
+    assert "neu geladen" in assert_safe_html(await reply_to(fake, "Wer ist Liang Wenfeng?"))
+
+    (knowledge_copy / "sources.yaml").write_text("sources: []\n", encoding="utf-8")
+    refused = await reload()
+    assert refused.startswith(message("reload_failed", "en", version=engine.knowledge.version))
+    assert "sources.yaml" in refused
+    assert "neu geladen" in assert_safe_html(await reply_to(fake, "Wer ist Liang Wenfeng?"))
 
 
 async def test_unknown_command_in_private_gets_help(bot: Bot) -> None:
@@ -717,7 +767,8 @@ async def test_token_never_appears_in_log_output(
     await said(fake, 2)
     await bot.adapter.stop()
     output = debug_logs.read()
-    assert "getUpdates" in output and "Traceback" in output  # the logs were captured ...
+    # (The Bot API payloads themselves never reach the log: see tests/test_abuse.py.)
+    assert "telegram.ext.Updater" in output and "Traceback" in output  # the logs were captured
     assert "[redacted]" in output  # ... the token was on its way into them ...
     assert TOKEN not in output and TOKEN.split(":")[1] not in output  # ... and never got there
 
@@ -733,7 +784,7 @@ async def test_generated_webhook_secret_never_appears_in_log_output(
     )
     await bot.adapter.stop()
     output = debug_logs.read()
-    assert "setWebhook" in output and "secret_token" in output
+    assert "DEBUG" in output and "Telegram: webhook on" in output  # the logs were captured
     assert bot.fake.webhook["secret_token"] not in output
 
 

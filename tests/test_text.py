@@ -38,3 +38,11 @@ def test_word_order_does_not_matter(engine: Engine) -> None:
     a = engine.answer("Italien DeepSeek Verbot warum")
     b = engine.answer("warum Verbot DeepSeek Italien")
     assert a.intent == b.intent == "bans.italy"
+
+
+def test_word_list_knows_real_words_only() -> None:
+    from bot.nlp.dictionary import WORDS
+
+    assert len(WORDS) > 100_000
+    assert "wetter" in WORDS and "weather" in WORDS and "kuehlschrank" in WORDS
+    assert "deepseak" not in WORDS and "wenfen" not in WORDS

@@ -49,7 +49,7 @@ class EngineOptions:
     thresholds: Thresholds = field(default_factory=Thresholds)
 
 
-class _Index:
+class KnowledgeIndex:
     """Everything derived from one knowledge load; swapped as a whole on reload."""
 
     def __init__(self, knowledge: Knowledge, options: EngineOptions) -> None:
@@ -83,7 +83,7 @@ class Engine:
     ) -> None:
         self.options = options or EngineOptions()
         self.sink = sink
-        self._index = _Index(knowledge, self.options)
+        self._index = KnowledgeIndex(knowledge, self.options)
 
     @classmethod
     def from_directory(
@@ -103,9 +103,17 @@ class Engine:
 
     def reload(self, directory: Path | str | None = None) -> Knowledge:
         """Load and index anew; on any error the current knowledge stays in service."""
-        knowledge = load_knowledge(directory or self.knowledge.directory)
-        self._index = _Index(knowledge, self.options)
-        return knowledge
+        index = self.prepare(directory)
+        self.use(index)
+        return index.knowledge
+
+    def prepare(self, directory: Path | str | None = None) -> KnowledgeIndex:
+        """Load and index a folder without serving it yet (slow: fine in a worker thread)."""
+        return KnowledgeIndex(load_knowledge(directory or self.knowledge.directory), self.options)
+
+    def use(self, index: KnowledgeIndex) -> None:
+        """Serve ``index`` from now on; call on the event loop, so no answer sees a mix."""
+        self._index = index
 
     def detect_language(self, text: str, default: Language | None = None) -> Language:
         found = self._index.detector.detect(text, default or self.options.default_language)

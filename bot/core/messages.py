@@ -120,7 +120,70 @@ _MESSAGES: dict[str, dict[Language, str]] = {
     },
     "stats_top": {"de": "Häufigste Themen", "en": "Top intents"},
     "stats_recent": {"de": "Zuletzt ohne Antwort", "en": "Recently unanswered"},
-    "stats_feedback": {"de": "Bewertungen (👍/👎)", "en": "Ratings (👍/👎)"},
+    "stats_feedback": {
+        "de": "Bewertungen, schlechteste zuerst (👍/👎)",
+        "en": "Ratings, worst first (👍/👎)",
+    },
+    "stats_days": {"de": "Fragen pro Tag und Plattform", "en": "Questions per day and platform"},
+    "admin_private_only": {
+        "de": "Das mache ich nur im privaten Chat mit mir.",
+        "en": "I only do that in a private chat with me.",
+    },
+    # Knowledge reload (/reload, SIGHUP): the result for the operator.
+    "reloaded": {
+        "de": (
+            "Wissen neu geladen: {topics} Themen, {intents} Fragen, Version {version} "
+            "(vorher {previous}); {warnings} Hinweise von check."
+        ),
+        "en": (
+            "Knowledge reloaded: {topics} topics, {intents} intents, version {version} "
+            "(was {previous}); {warnings} warnings from check."
+        ),
+    },
+    "reload_failed": {
+        "de": (
+            "Das geänderte Wissen hat Fehler, darum antworte ich weiter mit dem bisherigen "
+            "(Version {version}). Fehler:"
+        ),
+        "en": (
+            "The changed knowledge has errors, so I keep answering from the previous one "
+            "(version {version}). Errors:"
+        ),
+    },
+    "reload_more": {
+        "de": "… und {count} weitere (siehe Log)",
+        "en": "… and {count} more (see the log)",
+    },
+    # Privacy: what is stored, for how long, how to delete it (docs/privacy.md in brief).
+    "privacy": {
+        "de": (
+            "So gehe ich mit deinen Daten um:\n\n"
+            "• Deinen Namen und deine Konto-Nummer speichere ich nicht, nur eine daraus "
+            "gebildete Kennung (einen Hash mit geheimem Schlüssel), aus der sich die Nummer "
+            "nicht zurückrechnen lässt.\n"
+            "• Von Fragen, die ich beantworte, speichere ich nur, welche Antwort ich gegeben "
+            "habe. Den Wortlaut behalte ich nur, wenn ich keine sichere Antwort hatte, damit "
+            "die Betreiber das Wissen ergänzen können.\n"
+            "• Außerdem deine 👍/👎-Bewertungen, welche Vorschläge du gewählt hast und die "
+            "Sprache, die für diesen Chat eingestellt ist.\n\n"
+            "Fragen, Bewertungen und Auswahlen lösche ich nach {days} Tagen automatisch. Mit "
+            "{forget} löschst du sofort alles, was zu dir gespeichert ist (die Spracheinstellung "
+            "gehört zum Chat, nicht zu dir, und bleibt)."
+        ),
+        "en": (
+            "This is how I handle your data:\n\n"
+            "• I don't store your name or your account number, only an identifier derived "
+            "from it (a hash with a secret key) from which the number cannot be worked out.\n"
+            "• For questions I answer, I store only which answer I gave. I keep the wording "
+            "only when I had no confident answer, so the operators can add to the knowledge.\n"
+            "• Also your 👍/👎 ratings, which suggestions you picked, and the language set "
+            "for this chat.\n\n"
+            "Questions, ratings and choices are deleted automatically after {days} days. "
+            "{forget} deletes everything stored about you right away (the language setting "
+            "belongs to the chat, not to you, and stays)."
+        ),
+    },
+    "privacy_more": {"de": "Ausführlich: {url}", "en": "In full: {url}"},
     # Discord: slash command descriptions (at most 100 characters) and notices.
     "discord_cmd_ask": {
         "de": "Stell eine Frage zu DeepSeek",
@@ -153,6 +216,14 @@ _MESSAGES: dict[str, dict[Language, str]] = {
     "discord_cmd_stats": {
         "de": "Nutzungsstatistik (nur mit „Server verwalten“)",
         "en": "Usage statistics (Manage Server only)",
+    },
+    "discord_cmd_privacy": {
+        "de": "Was ich speichere, wie lange, und wie du es löschst",
+        "en": "What I store, for how long, and how to delete it",
+    },
+    "discord_cmd_reload": {
+        "de": "Wissen neu laden (nur mit „Server verwalten“)",
+        "en": "Reload the knowledge (Manage Server only)",
     },
     "discord_menu_ask": {"de": "FAQ fragen", "en": "Ask the FAQ"},
     "discord_need_manage_guild": {
@@ -209,6 +280,10 @@ _MESSAGES: dict[str, dict[Language, str]] = {
     "telegram_command_forget": {
         "de": "Alles löschen, was ich über dich gespeichert habe",
         "en": "Delete everything I stored about you",
+    },
+    "telegram_command_privacy": {
+        "de": "Was ich speichere und wie lange",
+        "en": "What I store and for how long",
     },
 }
 

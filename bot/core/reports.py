@@ -1,10 +1,15 @@
-"""Plain-text reports shared by /stats on every platform and the CLI."""
+"""Plain-text reports shared by every platform and the CLI: /stats, /reload, /privacy."""
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from bot.core.messages import message
 from bot.core.models import Language, Outcome
+from bot.core.reload import ReloadResult
 from bot.storage.store import Stats
+
+RELOAD_PROBLEMS_SHOWN = 10
 
 
 def _pct(part: int, total: int) -> str:
@@ -12,7 +17,7 @@ def _pct(part: int, total: int) -> str:
 
 
 def stats_lines(stats: Stats, lang: Language) -> list[str]:
-    """The summary, then the top intents, the ratings and the recent misses."""
+    """The summary, questions per day and platform, top intents, ratings, recent misses."""
     answered = stats.by_outcome.get(Outcome.ANSWERED.value, 0)
     close = stats.by_outcome.get(Outcome.CLOSE_CALL.value, 0)
     fallback = stats.total - answered - close
@@ -30,6 +35,14 @@ def stats_lines(stats: Stats, lang: Language) -> list[str]:
             fallback_pct=_pct(fallback, stats.total),
         )
     ]
+    if stats.by_day:
+        lines.append("")
+        lines.append(message("stats_days", lang) + ":")
+        for day, rows in groupby(stats.by_day, key=lambda row: row[0]):
+            counts = [(platform, count) for _, platform, count in rows]
+            per_platform = ", ".join(f"{platform} {count}" for platform, count in counts)
+            total = f" ({sum(c for _, c in counts)})" if len(counts) > 1 else ""
+            lines.append(f"- {day}: {per_platform}{total}")
     if stats.top_intents:
         lines.append("")
         lines.append(message("stats_top", lang) + ":")
@@ -43,3 +56,28 @@ def stats_lines(stats: Stats, lang: Language) -> list[str]:
         lines.append(message("stats_recent", lang) + ":")
         lines += [f"- {q}" for q in stats.recent_unanswered]
     return lines
+
+
+def reload_text(result: ReloadResult, lang: Language) -> str:
+    """What the operator is told after /reload: the new state, or why the old one stays."""
+    if result.ok:
+        return message(
+            "reloaded",
+            lang,
+            topics=result.topics,
+            intents=result.intents,
+            version=result.version,
+            previous=result.previous,
+            warnings=result.warnings,
+        )
+    shown = [f"- {p}" for p in result.problems[:RELOAD_PROBLEMS_SHOWN]]
+    left = len(result.problems) - len(shown)
+    if left > 0:
+        shown.append(message("reload_more", lang, count=left))
+    return "\n".join([message("reload_failed", lang, version=result.version), *shown])
+
+
+def privacy_text(lang: Language, retention_days: int, forget: str, url: str | None) -> str:
+    """/privacy: what is stored, for how long, how to delete it; the full text if published."""
+    text = message("privacy", lang, days=retention_days, forget=forget)
+    return f"{text}\n\n{message('privacy_more', lang, url=url)}" if url else text

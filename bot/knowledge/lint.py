@@ -6,6 +6,7 @@ warnings point at curation work.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
@@ -17,6 +18,7 @@ from bot.nlp.normalizer import FunctionWords, Normalizer
 
 DISCORD_LIMIT = 2000
 TELEGRAM_LIMIT = 4096
+DRAFT_MARK = "TODO"  # how exported drafts mark text a curator still has to write
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,14 @@ class Finding:
         return f"{self.level}: {self.where}: {self.text}"
 
 
-def lint(knowledge: Knowledge, matcher: Matcher | None = None) -> list[Finding]:
+def lint(
+    knowledge: Knowledge,
+    matcher: Matcher | None = None,
+    *,
+    max_source_age_days: int | None = None,
+    today: dt.date | None = None,
+) -> list[Finding]:
+    """Every finding; with ``max_source_age_days``, also answers whose sources are older."""
     if matcher is None:
         anchors = {word for intent in knowledge.intents.values() for word in intent.anchors}
         normalizer = Normalizer(FunctionWords.load(), knowledge.synonyms, keep=anchors)
@@ -43,6 +52,19 @@ def lint(knowledge: Knowledge, matcher: Matcher | None = None) -> list[Finding]:
         own: set[tuple[str, str]] = set()
         if not intent.sources:
             findings.append(Finding("error", where, "no source"))
+        if max_source_age_days is not None:
+            findings.extend(_stale(knowledge, where, intent.sources, max_source_age_days, today))
+        drafts = [
+            lang
+            for lang in ("de", "en")
+            if intent.answer.get(lang).startswith(DRAFT_MARK)
+            or intent.title.get(lang).startswith(DRAFT_MARK)
+        ]
+        if drafts:
+            where_todo = " and ".join(drafts)
+            findings.append(
+                Finding("warning", where, f"still a draft: title or answer ({where_todo}) is TODO")
+            )
         for lang in ("de", "en"):
             answer = intent.answer.get(lang)
             for platform, limit in (("Discord", DISCORD_LIMIT), ("Telegram", TELEGRAM_LIMIT)):
@@ -72,6 +94,34 @@ def lint(knowledge: Knowledge, matcher: Matcher | None = None) -> list[Finding]:
         if source_id not in cited:
             findings.append(Finding("warning", "sources.yaml", f"source {source_id!r} never cited"))
     return findings
+
+
+def _stale(
+    knowledge: Knowledge,
+    where: str,
+    cited: list[str],
+    max_age_days: int,
+    today: dt.date | None,
+) -> list[Finding]:
+    """A warning when the newest dated source of an answer is older than allowed.
+
+    Sources without a date say nothing about their age, so they never warn.
+    """
+    dates = [s.date for s in (knowledge.sources.get(c) for c in cited) if s and s.date]
+    if not dates:
+        return []
+    newest = max(dates)
+    age = ((today or dt.date.today()) - newest).days
+    if age <= max_age_days:
+        return []
+    return [
+        Finding(
+            "warning",
+            where,
+            f"newest source is from {newest.isoformat()}, {age} days ago "
+            f"(SOURCE_MAX_AGE_DAYS={max_age_days}): is the answer still current?",
+        )
+    ]
 
 
 def _confusable(

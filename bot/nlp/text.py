@@ -16,16 +16,33 @@ _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
 _TOKEN = re.compile(r"[^\W_]+(?:\.\d+)?")
 
 
+_ZERO_WIDTH_SPACE = "\u200b"  # the one invisible character that separates words (UAX #29)
+_SEPARATORS = frozenset({"Cc", "Zl", "Zp"})
+
+
 def strip_invisible(text: str) -> str:
-    """Replace control and format characters (zero-width, bidi marks) with spaces."""
-    return "".join(
-        " " if unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} else ch for ch in text
-    )
+    """Drop format characters, turn control characters and line separators into spaces.
+
+    Format characters (soft hyphen, zero-width joiners, bidi marks, BOM) sit invisibly
+    *inside* words, as copied from web pages: "Kos\u00adten" is one word, so they are
+    dropped. Control characters, line separators and the zero-width space separate words.
+    """
+    out: list[str] = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Cf" and ch != _ZERO_WIDTH_SPACE:
+            continue
+        out.append(" " if category in _SEPARATORS or ch == _ZERO_WIDTH_SPACE else ch)
+    return "".join(out)
 
 
 def clean(text: str) -> str:
-    """NFKC-normalise, drop invisible characters and collapse whitespace."""
-    text = strip_invisible(unicodedata.normalize("NFKC", text))
+    """Drop invisible characters, NFKC-normalise and collapse whitespace.
+
+    Invisible characters go first, so that they cannot keep NFKC from composing a
+    letter with its accent.
+    """
+    text = unicodedata.normalize("NFKC", strip_invisible(text))
     return " ".join(text.split())
 
 

@@ -26,9 +26,27 @@ def load_or_create_key(path: Path) -> bytes:
         return key
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key.hex() + "\n")
+    # Written beside the target and linked into place once complete: a crash (or a
+    # power loss) while creating it leaves no key or the whole key, never a stub that
+    # would keep the bot from ever starting again.
+    scratch = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(key.hex() + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(scratch, path)  # never replaces a key another process just made
+        except FileExistsError:
+            return load_or_create_key(path)
+    finally:
+        scratch.unlink(missing_ok=True)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the key's name on disk before any row hashed with it
+    finally:
+        os.close(directory)
     return key
 
 

@@ -69,6 +69,27 @@ class Stats:
         return self.by_outcome.get(outcome.value, 0) / self.total if self.total else 0.0
 
 
+@dataclass(frozen=True)
+class MissedQuestion:
+    """A fallback or close call from the question log, as curation reads it."""
+
+    asked_at: str
+    platform: str
+    language: Language
+    outcome: Outcome
+    question: str
+
+
+@dataclass(frozen=True)
+class PickedSuggestion:
+    """Someone chose "did you mean" intent ``intent`` for ``question``."""
+
+    picked_at: str
+    platform: str
+    intent: str
+    question: str
+
+
 def _utc(now: dt.datetime) -> str:
     return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
@@ -351,11 +372,47 @@ class Store:
             ("DELETE FROM suggestion_picks WHERE picked_at < ?", (cutoff,)),
         )
 
+    async def user_rows(self, platform: str, user_id: str | int) -> int:
+        """How many rows are tied to one user (what :meth:`forget_user` would delete)."""
+        user = self.hash(platform, "user", str(user_id))
+        total = 0
+        for table in ("questions", "feedback", "suggestion_picks"):
+            rows = await self._rows(
+                f"SELECT COUNT(*) FROM {table} WHERE platform = ? AND user_hash = ?",
+                (platform, user),
+            )
+            total += int(rows[0][0])
+        return total
+
     # -- reading -------------------------------------------------------------------
 
     async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         async with self._conn.execute(sql, params) as cur:
             return list(await cur.fetchall())
+
+    async def missed_questions(self, days: int) -> list[MissedQuestion]:
+        """Fallbacks and close calls of the last ``days`` days, oldest first."""
+        since = _utc(self._clock() - dt.timedelta(days=days))
+        rows = await self._rows(
+            "SELECT asked_at, platform, language, outcome, question FROM questions"
+            " WHERE asked_at >= ? AND question IS NOT NULL AND outcome IN (?, ?)"
+            " ORDER BY asked_at, id",
+            (since, Outcome.FALLBACK.value, Outcome.CLOSE_CALL.value),
+        )
+        return [
+            MissedQuestion(str(a), str(p), as_language(str(lang)) or "de", Outcome(o), str(q))
+            for a, p, lang, o, q in rows
+        ]
+
+    async def suggestion_picks(self, days: int) -> list[PickedSuggestion]:
+        """The "did you mean" choices of the last ``days`` days, oldest first."""
+        since = _utc(self._clock() - dt.timedelta(days=days))
+        rows = await self._rows(
+            "SELECT picked_at, platform, intent, question FROM suggestion_picks"
+            " WHERE picked_at >= ? ORDER BY picked_at, id",
+            (since,),
+        )
+        return [PickedSuggestion(str(a), str(p), str(i), str(q)) for a, p, i, q in rows]
 
     async def stats(self, days: int = 7, limit: int = 5) -> Stats:
         since = _utc(self._clock() - dt.timedelta(days=days))

@@ -30,7 +30,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,8 +165,11 @@ def dm_channel(user_id: int = ALICE_ID, channel_id: int = DM_CHANNEL_ID) -> dict
     }
 
 
-def guild() -> dict[str, Any]:
-    """A complete GUILD_CREATE payload: the @everyone role's id is the guild id."""
+def guild(extra_channels: Sequence[int] = ()) -> dict[str, Any]:
+    """A complete GUILD_CREATE payload: the @everyone role's id is the guild id.
+
+    ``extra_channels``: ids of more text channels (load tests spread questions over them).
+    """
     return {
         "id": str(GUILD_ID),
         "name": "FAQ Test Server",
@@ -228,7 +231,10 @@ def guild() -> dict[str, Any]:
         "member_count": 4,
         "voice_states": [],
         "members": [member(BOT_ID, roles=[BOT_ROLE_ID])],
-        "channels": [text_channel()],
+        "channels": [
+            text_channel(),
+            *(text_channel(cid, f"channel-{n}") for n, cid in enumerate(extra_channels, 1)),
+        ],
         "threads": [],
         "presences": [],
         "stage_instances": [],
@@ -421,9 +427,14 @@ class FakeDiscord:
     """Discord's REST API and gateway for one bot, one guild, a few users."""
 
     def __init__(
-        self, *, heartbeat_interval_ms: int = 41250, identify_close_code: int | None = None
+        self,
+        *,
+        heartbeat_interval_ms: int = 41250,
+        identify_close_code: int | None = None,
+        extra_channels: Sequence[int] = (),
     ) -> None:
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.extra_channels = tuple(extra_channels)
         # Close every IDENTIFY with this code (4004 bad token, 4014 disallowed intents, ...).
         self.identify_close_code = identify_close_code
         self.requests: list[Request] = []
@@ -909,7 +920,7 @@ class FakeDiscord:
         if session.shard is not None:
             ready["shard"] = session.shard
         await self.dispatch("READY", ready)
-        await self.dispatch("GUILD_CREATE", guild())
+        await self.dispatch("GUILD_CREATE", guild(self.extra_channels))
         return session
 
     async def _resume(

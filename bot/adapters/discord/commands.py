@@ -110,6 +110,18 @@ def build_commands(handlers: Handlers | None) -> list[AnyCommand]:
     async def stats(interaction: Interaction) -> None:
         await need().stats(interaction)
 
+    @app_commands.command(
+        name=_name("privacy", "datenschutz"), description=_text("discord_cmd_privacy")
+    )
+    async def privacy(interaction: Interaction) -> None:
+        await need().privacy(interaction)
+
+    @app_commands.command(name=_name("reload", "neuladen"), description=_text("discord_cmd_reload"))
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    async def reload(interaction: Interaction) -> None:
+        await need().reload(interaction)
+
     async def ask_message(interaction: Interaction, target: discord.Message) -> None:
         await need().ask_message(interaction, target)
 
@@ -117,7 +129,7 @@ def build_commands(handlers: Handlers | None) -> list[AnyCommand]:
         name=locale_str(message("discord_menu_ask", "en"), de=message("discord_menu_ask", "de")),
         callback=ask_message,
     )
-    return [ask, topic, topics, sources, lang, forget, stats, menu]
+    return [ask, topic, topics, sources, lang, forget, stats, privacy, reload, menu]
 
 
 def install(tree: app_commands.CommandTree[discord.Client], handlers: Handlers | None) -> int:

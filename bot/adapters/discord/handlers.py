@@ -15,7 +15,7 @@ import re
 import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import discord
@@ -30,7 +30,9 @@ from bot.core.engine import Engine
 from bot.core.messages import message
 from bot.core.models import AskContext, Language, Reply, as_language
 from bot.core.ratelimit import Verdict
-from bot.core.reports import stats_lines
+from bot.core.reload import reload_knowledge
+from bot.core.reports import privacy_text, reload_text, stats_lines
+from bot.storage import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -253,7 +255,11 @@ class Handlers:
     async def report(self, interaction: Interaction, error: BaseException) -> None:
         """Log with traceback; tell the user, without details, that it failed."""
         what = interaction.command.name if interaction.command else interaction.type.name
-        log.error("error handling Discord interaction %s", what, exc_info=error)
+        if isinstance(getattr(error, "original", error), StorageError):
+            # The store logs its failures itself, once per interval: not once per message.
+            log.debug("Discord interaction %s: storage unavailable", what)
+        else:
+            log.error("error handling Discord interaction %s", what, exc_info=error)
         notice = Outgoing.notice(
             message("error", self.locale_language(interaction)), ephemeral=True
         )
@@ -397,8 +403,42 @@ class Handlers:
             store = self.services.store
             if store is None:
                 return Outgoing.notice(message("error", lang))
-            lines = stats_lines(await store.stats(), lang)
+            # Counts only: the recent unanswered questions come from every server and
+            # platform, and Manage Server in one server is no licence to read them.
+            stats = replace(await store.stats(), recent_unanswered=[])
+            lines = stats_lines(stats, lang)
             return Outgoing.notice("\n".join(md(line) for line in lines))
+
+        with self._busy():
+            await self._answer(interaction, work(), ephemeral=True)
+
+    async def privacy(self, interaction: Interaction) -> None:
+        """What is stored, for how long, how to delete it; only the asker sees it."""
+        with self._busy():
+            if not await self._admit(interaction):
+                return
+            lang = self.locale_language(interaction)
+            german = interaction.locale is discord.Locale.german
+            settings = self.services.settings
+            body = privacy_text(
+                lang,
+                settings.retention_days,
+                "/vergessen" if german else "/forget",
+                settings.privacy_url,
+            )
+            await self._respond(interaction, Outgoing.notice(md(body), ephemeral=True))
+
+    async def reload(self, interaction: Interaction) -> None:
+        """Manage Server: load and check the knowledge anew; on errors the old one stays."""
+        lang = self.locale_language(interaction)
+        if interaction.guild_id is None or not interaction.permissions.manage_guild:
+            notice = Outgoing.notice(message("discord_need_manage_guild", lang), ephemeral=True)
+            await self._respond(interaction, notice)
+            return
+
+        async def work() -> Outgoing:
+            result = await reload_knowledge(self.engine)
+            return Outgoing.notice(md(reload_text(result, lang)))
 
         with self._busy():
             await self._answer(interaction, work(), ephemeral=True)
@@ -450,6 +490,9 @@ class Handlers:
             await self._unavailable(interaction)
             return
         store = self.services.store
-        if store is not None and question:
-            store.record_pick(self._ictx(interaction), pick.intent, question)
+        if store is not None and asked is not None and question:
+            # Kept under the asker's id, whoever clicked: it is their text, and their
+            # /forget must delete it.
+            ctx = self._ctx(interaction.channel_id, asked.user_id)
+            store.record_pick(ctx, pick.intent, question)
         await self._respond(interaction, render.reply_message(reply))

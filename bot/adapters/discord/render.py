@@ -8,6 +8,7 @@ here can ping anyone: embeds never notify, and every send also carries
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -64,8 +65,17 @@ class Outgoing:
 
 
 def md(value: str) -> str:
-    """Dynamic text, shown literally (no bold, links, headings or code from data)."""
-    return escape_markdown(value)
+    """Dynamic text, shown literally (no bold, links, headings or code from data).
+
+    ``escape_markdown`` escapes the ``[`` of a masked link but nothing inside it
+    (``[x](**y**)`` would still show bold), so every ``[`` is set aside first and
+    escaped by hand; the rest of the text is then escaped as a whole.
+    """
+    if "[" not in value:
+        return escape_markdown(value)
+    private_use = itertools.chain(range(0xE000, 0xF900), range(0xF0000, 0xFFFFE))
+    stand_in = next(chr(c) for c in private_use if chr(c) not in value)
+    return escape_markdown(value.replace("[", stand_in)).replace(stand_in, "\\[")
 
 
 def _link(title: str, url: str | None) -> str:

@@ -65,7 +65,12 @@ class _TrackedRequest(HTTPXRequest):
 class TelegramAdapter(Adapter):
     name: ClassVar[str] = "telegram"
 
-    def __init__(self, services: Services, *, poll_timeout: float = 30.0) -> None:
+    def __init__(
+        self, services: Services, *, poll_timeout: float = 30.0, send_limits: bool = True
+    ) -> None:
+        """``send_limits=False`` drops the client-side limiter that keeps sends under
+        Telegram's limits (about 30 messages/s): only for measuring capacity against a fake.
+        """
         super().__init__(services)
         settings = services.settings
         if settings.telegram_token is None:
@@ -83,14 +88,15 @@ class TelegramAdapter(Adapter):
             HTTPXRequest(connection_pool_size=64, **timeouts),
             _TrackedRequest(self, connection_pool_size=2, **timeouts),
         )
-        builder = (
+        builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder()
             .token(settings.telegram_token.get_secret_value())
             .request(self._requests[0])
             .get_updates_request(self._requests[1])
-            .rate_limiter(AIORateLimiter(max_retries=SEND_RETRIES))
             .concurrent_updates(CONCURRENT_UPDATES)
         )
+        if send_limits:
+            builder = builder.rate_limiter(AIORateLimiter(max_retries=SEND_RETRIES))
         if settings.telegram_base_url:
             base = settings.telegram_base_url
             builder = builder.base_url(base).base_file_url(file_url(base))

@@ -30,8 +30,7 @@ def without_mentions(msg: Message, username: str, bot_id: int) -> tuple[str, boo
     text = msg.text or ""
     mentioned = False
     handle = f"@{username}".lower()
-    entities = msg.parse_entities([MessageEntity.MENTION, MessageEntity.TEXT_MENTION])
-    for entity, value in entities.items():
+    for entity, value in _mentions(msg).items():
         own = (entity.type == MessageEntity.MENTION and value.lower() == handle) or (
             entity.type == MessageEntity.TEXT_MENTION
             and entity.user is not None
@@ -43,6 +42,21 @@ def without_mentions(msg: Message, username: str, bot_id: int) -> tuple[str, boo
     if mentioned:
         text = _SPACES.sub(" ", text)
     return text.strip(_TRIM), mentioned
+
+
+def _mentions(msg: Message) -> dict[MessageEntity, str]:
+    """Mention entities and their text; one whose offsets cut a character in half is skipped.
+
+    (PTB decodes entities strictly, so a malformed one would otherwise fail the whole update.)
+    """
+    found: dict[MessageEntity, str] = {}
+    for entity in msg.entities:
+        if entity.type in (MessageEntity.MENTION, MessageEntity.TEXT_MENTION):
+            try:
+                found[entity] = msg.parse_entity(entity)
+            except UnicodeDecodeError:
+                continue
+    return found
 
 
 def addressed_question(msg: Message, username: str, bot_id: int) -> str | None:

@@ -7,8 +7,8 @@ from telegram import BotCommand
 from bot.core.messages import message
 from bot.core.models import Language
 
-# Shown in Telegram's command menu and in /help, in this order. /stats is for
-# operators only and deliberately not advertised.
+# Shown in Telegram's command menu and in /help, in this order. /stats and /reload
+# are for operators only and deliberately not advertised.
 PUBLIC_COMMANDS: tuple[str, ...] = (
     "start",
     "help",
@@ -18,6 +18,7 @@ PUBLIC_COMMANDS: tuple[str, ...] = (
     "sources",
     "lang",
     "forget",
+    "privacy",
 )
 
 

@@ -39,7 +39,9 @@ from bot.adapters.telegram.commands import described
 from bot.core.messages import message
 from bot.core.models import AskContext, Language, Reply, as_language
 from bot.core.ratelimit import Verdict
-from bot.core.reports import stats_lines
+from bot.core.reload import reload_knowledge
+from bot.core.reports import privacy_text, reload_text, stats_lines
+from bot.storage import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +73,9 @@ class Handlers:
             "sources": self.sources,
             "lang": self.lang,
             "forget": self.forget,
+            "privacy": self.privacy,
             "stats": self.stats,
+            "reload": self.reload,
         }
         for name, callback in commands.items():
             app.add_handler(CommandHandler(name, callback, filters=new))
@@ -254,6 +258,27 @@ class Handlers:
             await self.services.store.forget_user(PLATFORM, str(user.id))
         await self.send(msg, render.plain(message("forgot", lang)))
 
+    async def privacy(self, update: Update, context: Context) -> None:
+        if found := await self._command(update):
+            msg, lang, _ = found
+            settings = self.services.settings
+            text = privacy_text(lang, settings.retention_days, "/forget", settings.privacy_url)
+            await self.send(msg, render.plain(text))
+
+    async def reload(self, update: Update, context: Context) -> None:
+        """Operators: load and check the knowledge anew; on errors the old one stays."""
+        if not (found := await self._command(update)):
+            return
+        msg, lang, _ = found
+        user = update.effective_user
+        if user is None or user.id not in self.services.settings.admin_ids():
+            text = message("not_admin", lang)
+        elif msg.chat.type != ChatType.PRIVATE:
+            text = message("admin_private_only", lang)  # errors quote the knowledge files
+        else:
+            text = reload_text(await reload_knowledge(self.engine), lang)
+        await self.send(msg, render.plain(text))
+
     async def stats(self, update: Update, context: Context) -> None:
         if not (found := await self._command(update)):
             return
@@ -327,8 +352,12 @@ class Handlers:
             await query.answer(message("unavailable", lang))
             return
         await query.answer()
-        if store is not None and question:
-            store.record_pick(self.context_of(update), payload.intent, question)
+        asker = msg.reply_to_message.from_user if msg and msg.reply_to_message else None
+        if store is not None and question and asker is not None:
+            # Kept under the asker's id, whoever tapped: it is their text, and their
+            # /forget must delete it.
+            ctx = AskContext(PLATFORM, str(msg.chat.id) if msg else None, str(asker.id))
+            store.record_pick(ctx, payload.intent, question)
         chunks = render.answer(reply)
         markup = keyboards.for_reply(reply)
         if msg is None or not question:
@@ -403,12 +432,16 @@ class Handlers:
     async def error(self, update: object, context: Context) -> None:
         """The one error handler: log with traceback, tell the user without details."""
         update_id = update.update_id if isinstance(update, Update) else None
-        log.error(
-            "error while handling Telegram update %s: %s",
-            update_id,
-            type(context.error).__name__,
-            exc_info=context.error,
-        )
+        if isinstance(context.error, StorageError):
+            # The store logs its failures itself, once per interval: not once per message.
+            log.debug("Telegram update %s: storage unavailable", update_id)
+        else:
+            log.error(
+                "error while handling Telegram update %s: %s",
+                update_id,
+                type(context.error).__name__,
+                exc_info=context.error,
+            )
         if not isinstance(update, Update):
             return
         try:

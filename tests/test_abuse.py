@@ -1,0 +1,701 @@
+"""Abuse: over-long input, floods, admin-only commands, and what must never leak.
+
+* A question over ``MAX_QUESTION_CHARS`` is refused before any matching work (a spy on the
+  matcher proves it), on both the engine and the Telegram path.
+* Flood control holds per user and per chat under a flood from one user, while everyone
+  else is still answered: the gate's exact rule as a property, and once end to end.
+* Admin-only commands (``/stats``, ``/reload``) refuse everyone else on both platforms,
+  however the request is dressed up (groups, forwards, anonymous admins, DMs, other
+  moderator permissions).
+* No token, raw id or question text reaches a log line, and no one's question reaches
+  another user's reply: checked on the bot's real log set-up at DEBUG level during an
+  end-to-end exchange on each platform.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import logs
+from bot.adapters.base import Services
+from bot.adapters.discord import DiscordAdapter
+from bot.adapters.telegram import TelegramAdapter
+from bot.app import build_engine
+from bot.config import Settings
+from bot.core.engine import Engine, EngineOptions
+from bot.core.matcher import Matcher, Thresholds
+from bot.core.messages import message
+from bot.core.models import AskContext, Outcome, Reply
+from bot.core.ratelimit import FloodGate, Rate, Verdict
+from bot.knowledge import Knowledge
+from bot.nlp.language import LanguageDetector
+from bot.nlp.normalizer import Normalizer
+from bot.storage import Store
+from tests.fakes import discord_api as dc
+from tests.fakes.telegram_api import BOT_USERNAME, TOKEN, Call, FakeTelegram, parse_html
+
+ADMIN = 4242
+LIANG_DE = "gegründet"
+
+# -- spies ---------------------------------------------------------------------------------
+
+
+class MatchingSpy:
+    """Counts every call into matching (normaliser and matcher) and what language detection saw."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls = 0
+        self.detected: list[int] = []
+        spy = self
+        for cls, name in [
+            (Matcher, "match"),
+            (Matcher, "match_terms"),
+            (Matcher, "terms"),
+            (Normalizer, "terms"),
+        ]:
+            real = getattr(cls, name)
+
+            def counted(*args: Any, _real: Any = real, **kwargs: Any) -> Any:
+                spy.calls += 1
+                return _real(*args, **kwargs)
+
+            monkeypatch.setattr(cls, name, counted)
+        real_detect = LanguageDetector.detect
+
+        def detect(self: LanguageDetector, text: str, default: str = "de") -> str:
+            spy.detected.append(len(text))
+            return real_detect(self, text, default)
+
+        monkeypatch.setattr(LanguageDetector, "detect", detect)
+
+
+@pytest.fixture
+def spy(monkeypatch: pytest.MonkeyPatch) -> MatchingSpy:
+    return MatchingSpy(monkeypatch)
+
+
+# -- over-long input -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("length", [1001, 4096, 100_000])
+async def test_too_long_is_refused_before_any_matching_work(
+    engine: Engine, spy: MatchingSpy, length: int
+) -> None:
+    question = ("Wer ist Liang Wenfeng? " * (length // 23 + 1))[:length]
+    started = time.perf_counter()
+    reply = await engine.ask(question, AskContext("telegram", "1", "1"))
+    elapsed = time.perf_counter() - started
+    assert reply.outcome is Outcome.REFUSED and reply.intent is None
+    assert reply.text == message("too_long", reply.language, length=length, limit=1000)
+    assert spy.calls == 0  # no normalising, no matching
+    assert max(spy.detected, default=0) <= 1000  # only the allowed head was looked at
+    assert elapsed < 0.05
+    assert engine.top_answers(question) == [] and spy.calls == 0  # inline mode too
+    # The boundary: exactly at the limit, the question is matched.
+    assert engine.answer(question[:1000]).outcome is not Outcome.REFUSED
+    assert spy.calls > 0
+
+
+def test_the_configured_maximum_is_the_one_enforced(spy: MatchingSpy) -> None:
+    settings = Settings(_env_file=None, max_question_chars=40)  # type: ignore[call-arg]
+    engine = build_engine(settings)
+    spy.calls = 0
+    question = "Wer ist Liang Wenfeng, der Gründer?"  # 35 characters
+    assert engine.answer(question).intent == "people.liang_wenfeng" and spy.calls > 0
+    spy.calls = 0
+    refused = engine.answer(question + " Und sonst?")
+    assert refused.outcome is Outcome.REFUSED and spy.calls == 0
+    assert "46" in refused.text and "40" in refused.text
+
+
+# -- flood control: the rule -----------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+events = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=4),  # user
+        st.integers(min_value=0, max_value=2),  # chat (2 = the user's private chat)
+        st.sampled_from([0.0, 0.0, 0.1, 0.5, 1.0, 3.0, 11.0]),  # seconds since the last one
+    ),
+    max_size=120,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(events)
+def test_flood_gate_refuses_exactly_when_a_window_is_full(
+    timeline: list[tuple[int, int, float]],
+) -> None:
+    """Per user and per chat: at most ``count`` answers in any ``seconds`` window, and a
+    message is refused only when one of its windows really is full (nobody else pays for
+    a flood); refused messages cost nothing; one notice per flood, then silence."""
+    user_rate, chat_rate = Rate(3, 10), Rate(5, 10)
+    clock = Clock()
+    gate = FloodGate(user_rate, chat_rate, clock=clock)
+    allowed: list[tuple[float, str, str | None]] = []
+    notices: dict[str, int] = {}
+    for user_n, chat_n, gap in timeline:
+        clock.now += gap
+        user = f"u{user_n}"
+        chat = user if chat_n == 2 else f"c{chat_n}"  # a private chat is the user's own
+        now = clock.now
+        recent = [a for a in allowed if now - a[0] < 10]
+        user_full = sum(a[1] == user for a in recent) >= user_rate.count
+        chat_full = chat != user and sum(a[2] == chat for a in recent) >= chat_rate.count
+        verdict = gate.check("telegram", chat, user)
+        assert (verdict is Verdict.ALLOW) == (not user_full and not chat_full), (user, chat)
+        if verdict is Verdict.ALLOW:
+            allowed.append((now, user, chat if chat != user else None))
+        elif verdict is Verdict.NOTIFY:
+            notices[user] = notices.get(user, 0) + 1
+    # Never more than one notice per user for each time the limit was reached after a
+    # quiet window: at most one per 10 seconds of flooding.
+    span = sum(gap for _, _, gap in timeline)
+    for count in notices.values():
+        assert count <= 2 + span / 10 * 2
+
+
+def test_a_flood_from_one_user_leaves_everyone_else_answered() -> None:
+    clock = Clock()
+    gate = FloodGate(Rate(6, 60), Rate(30, 60), clock=clock)
+    verdicts = [gate.check("telegram", "group", "flooder") for _ in range(1000)]
+    assert verdicts.count(Verdict.ALLOW) == 6
+    assert verdicts.count(Verdict.NOTIFY) == 1 and verdicts[6] is Verdict.NOTIFY
+    assert set(verdicts[7:]) == {Verdict.SILENT}
+    # The flood cost the group only the flooder's six answers: 24 others fit.
+    others = [gate.check("telegram", "group", f"user{n}") for n in range(24)]
+    assert set(others) == {Verdict.ALLOW}
+    # Now the group is full: one notice for the group, then silence ...
+    assert gate.check("telegram", "group", "late1") is Verdict.NOTIFY
+    assert gate.check("telegram", "group", "late2") is Verdict.SILENT
+    # ... while other chats and private chats go on as before.
+    assert gate.check("telegram", "other-group", "user1") is Verdict.ALLOW
+    assert gate.check("telegram", "user3", "user3") is Verdict.ALLOW
+    assert gate.check("discord", "group", "flooder") is Verdict.ALLOW  # another platform
+    clock.now += 60  # a minute later the flooder may ask again (and is warned again)
+    assert gate.check("telegram", "group", "flooder") is Verdict.ALLOW
+
+
+def test_a_flood_of_new_ids_does_not_grow_memory_without_bound() -> None:
+    clock = Clock()
+    gate = FloodGate(Rate(6, 60), Rate(30, 60), clock=clock)
+    for n in range(20_000):
+        gate.check("discord", f"channel{n % 50}", f"user{n}")
+        clock.now += 0.001
+    clock.now += 61
+    gate.check("discord", "channel", "user")
+    assert len(gate._windows) <= 2
+
+
+# -- Telegram end to end ---------------------------------------------------------------------
+
+
+@dataclass
+class TgBot:
+    fake: FakeTelegram
+    adapter: TelegramAdapter
+    store: Store
+    engine: Engine
+    db: Path
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.db) as conn:
+            return conn.execute(sql).fetchall()
+
+
+MakeTg = Callable[..., Awaitable[TgBot]]
+
+
+@pytest.fixture
+async def make_tg(tmp_path: Path, knowledge: Knowledge) -> AsyncIterator[MakeTg]:
+    made: list[TgBot] = []
+    fakes: list[FakeTelegram] = []
+
+    async def make(**overrides: Any) -> TgBot:
+        fake = FakeTelegram()
+        await fake.start()
+        fakes.append(fake)
+        values: dict[str, Any] = {
+            "telegram_token": TOKEN,
+            "telegram_base_url": fake.base_url,
+            "telegram_admin_ids": str(ADMIN),
+            **overrides,
+        }
+        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        options = EngineOptions(
+            max_question_chars=settings.max_question_chars, thresholds=settings.thresholds()
+        )
+        engine = Engine(knowledge, options)
+        db = tmp_path / f"bot{len(made)}.sqlite3"
+        store = await Store.open(db)
+        engine.sink = store
+        gate = FloodGate(Rate.parse(settings.user_rate_limit), Rate.parse(settings.chat_rate_limit))
+        adapter = TelegramAdapter(Services(engine, store, settings, gate), poll_timeout=1)
+        bot = TgBot(fake, adapter, store, engine, db)
+        made.append(bot)
+        await adapter.start()
+        return bot
+
+    yield make
+    for bot in made:
+        await bot.adapter.stop()
+        await bot.store.close()
+    for fake in fakes:
+        await fake.stop()
+
+
+def shown(call: Call) -> str:
+    assert call.params.get("parse_mode") == "HTML"
+    return parse_html(call.text)
+
+
+async def reply_to(fake: FakeTelegram, text: str, **kwargs: Any) -> Call:
+    before = len(fake.sent())
+    fake.say(text, **kwargs)
+    return (await fake.wait_for("sendMessage", before + 1))[before]
+
+
+async def test_telegram_refuses_a_long_question_politely_without_matching_it(
+    make_tg: MakeTg, spy: MatchingSpy
+) -> None:
+    bot = await make_tg(max_question_chars=200)
+    spy.calls = 0  # (building the engine's index normalises every example)
+    question = "🤖 <b>Wer</b> ist Liang Wenfeng? " * 120  # ~4000 characters, emoji and markup
+    call = await reply_to(bot.fake, question)
+    assert shown(call) == message("too_long", "de", length=len(question.strip()), limit=200)
+    assert spy.calls == 0
+    answer = await reply_to(bot.fake, "Wer ist Liang Wenfeng?")  # the next one is matched
+    assert LIANG_DE in shown(answer) and spy.calls > 0
+    await bot.store.flush()
+    assert bot.rows("SELECT outcome, question FROM questions ORDER BY id") == [
+        ("refused", None),  # the refused text is not kept
+        ("answered", None),
+    ]
+
+
+async def test_telegram_group_flood_one_notice_and_others_still_answered(
+    make_tg: MakeTg, spy: MatchingSpy, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = await make_tg(user_rate_limit="3/60", chat_rate_limit="10/60")
+    fake = bot.fake
+    group = FakeTelegram.group()
+    flooder = FakeTelegram.user(666, "Flo", "de")
+    others = [FakeTelegram.user(700 + n, f"U{n}", "de") for n in range(4)]
+    mention = f"@{BOT_USERNAME}"
+    asked: dict[int, int] = {}
+    with caplog.at_level(logging.INFO):
+        for n in range(40):
+            fake.say(f"{mention} Wer ist Liang Wenfeng?", user=flooder, chat=group)
+            if n % 10 == 5:
+                other = others[n // 10]
+                msg = fake.say(
+                    f"{mention} Warum hat Italien DeepSeek gesperrt?", user=other, chat=group
+                )
+                asked[msg["message_id"]] = other["id"]
+        calls = await fake.wait_for("sendMessage", 3 + 1 + 4, within=15)
+        await fake.settle(0.5)
+    calls = fake.sent()
+    texts = [shown(c) for c in calls]
+    assert len(calls) == 8
+    assert texts.count(message("rate_limited", "de")) == 1
+    assert sum(LIANG_DE in t for t in texts) == 3  # the flooder's first three
+    italy = [c for c in calls if "Italien" in shown(c)]
+    assert sorted(c.params["reply_parameters"]["message_id"] for c in italy) == sorted(asked)
+    # The flood never reached the matcher, and did not flood the log either.
+    await bot.store.flush()
+    assert bot.rows("SELECT COUNT(*) FROM questions") == [(7,)]
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+# -- admin-only commands ---------------------------------------------------------------------
+
+ANONYMOUS_ADMIN = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
+
+
+@pytest.mark.parametrize("command", ["stats", "reload"])
+async def test_telegram_admin_commands_refuse_everyone_else(make_tg: MakeTg, command: str) -> None:
+    bot = await make_tg()
+    fake = bot.fake
+    group = FakeTelegram.group()
+    admin = FakeTelegram.user(ADMIN, "Op", "de")
+    stranger = FakeTelegram.user(5150, "Mal", "de")
+    fake.say("Wie wird das Wetter in Quxlingen?", user=admin)  # something /stats would show
+    await fake.wait_for("sendMessage")
+    knowledge = bot.engine.knowledge
+    attempts = [
+        {"user": stranger},
+        {"user": stranger, "chat": group},
+        {"user": stranger, "text": f"/{command}@{BOT_USERNAME} 30"},
+        {"user": ANONYMOUS_ADMIN, "chat": group, "extra": {"sender_chat": group}},
+        {  # the admin's own command, forwarded by someone else
+            "user": stranger,
+            "extra": {"forward_origin": {"type": "user", "sender_user": admin, "date": 0}},
+        },
+        {"user": FakeTelegram.user(-ADMIN, "Neg", "de")},
+        {"user": FakeTelegram.user(ADMIN * 10, "Ten", "de")},
+    ]
+    for attempt in attempts:
+        text = attempt.pop("text", f"/{command}")
+        call = await reply_to(fake, text, **attempt)
+        assert shown(call) == message("not_admin", "de"), attempt
+        assert "Quxlingen" not in call.text
+    assert bot.engine.knowledge is knowledge  # nothing was reloaded
+
+
+async def test_telegram_admin_commands_refuse_everyone_when_no_admin_is_configured(
+    make_tg: MakeTg,
+) -> None:
+    bot = await make_tg(telegram_admin_ids="")
+    for command in ("stats", "reload"):
+        call = await reply_to(bot.fake, f"/{command}", user=FakeTelegram.user(ADMIN, "Op"))
+        assert shown(call) == message("not_admin", "de")
+
+
+# -- Discord -------------------------------------------------------------------------------
+
+CALLBACK = r"/interactions/\d+/[^/]+/callback"
+CHANNEL_POST = r"/channels/\d+/messages"
+MODERATOR = str(
+    int(dc.MEMBER_PERMISSIONS)
+    | 1 << 1  # kick members
+    | 1 << 2  # ban members
+    | 1 << 4  # manage channels
+    | 1 << 13  # manage messages
+    | 1 << 17  # mention everyone
+    | 1 << 28  # manage roles
+    | 1 << 40  # moderate members
+)
+
+
+@dataclass
+class DcBot:
+    fake: dc.FakeDiscord
+    adapter: DiscordAdapter
+    store: Store
+    engine: Engine
+    db: Path
+
+
+@pytest.fixture
+async def dcbot(tmp_path: Path, knowledge: Knowledge) -> AsyncIterator[DcBot]:
+    async with dc.FakeDiscord.running() as fake:
+        engine = Engine(knowledge)
+        db = tmp_path / "bot.sqlite3"
+        store = await Store.open(db)
+        engine.sink = store
+        gate = FloodGate(Rate(100, 60), Rate(100, 60))
+        services = Services(engine, store, dc.settings_for(fake), gate)
+        adapter = DiscordAdapter(services, guild_ready_timeout=0.05, ready_timeout=5.0)
+        await adapter.start()
+        try:
+            yield DcBot(fake, adapter, store, engine, db)
+        finally:
+            await adapter.stop()
+            await store.close()
+    for request in fake.requests:  # nothing sent may ping, or be refused
+        msg = request.message
+        assert request.status not in (400, 401, 404), (request.path, request.body)
+        if msg is not None and (msg.get("content") or msg.get("embeds")):
+            assert msg.get("allowed_mentions", {}).get("parse") == [], msg
+
+
+async def slash(fake: dc.FakeDiscord, name: str, **context: Any) -> dc.Request:
+    mark = fake.mark()
+    await fake.slash(name, context.pop("options", None), **context)
+    return (await fake.wait_request("POST", CALLBACK, after=mark))[0]
+
+
+@pytest.mark.parametrize("command", ["stats", "reload"])
+async def test_discord_admin_commands_need_manage_server_in_a_server(
+    dcbot: DcBot, command: str
+) -> None:
+    knowledge = dcbot.engine.knowledge
+    refusal = {
+        "de": message("discord_need_manage_guild", "de"),
+        "en": message("discord_need_manage_guild", "en"),
+    }
+    attempts: list[dict[str, Any]] = [
+        {},  # a plain member
+        {"permissions": MODERATOR, "user_id": dc.BOB_ID, "locale": "en-US"},
+        {"dm": True},  # no server, so no Manage Server to have
+        {"dm": True, "permissions": dc.ALL_PERMISSIONS, "user_id": dc.BOB_ID},
+    ]
+    for attempt in attempts:
+        request = await slash(dcbot.fake, command, **attempt)
+        assert request.ephemeral
+        assert request.text in refusal.values(), attempt
+    assert dcbot.engine.knowledge is knowledge
+
+
+async def test_discord_stats_never_show_other_peoples_questions(dcbot: DcBot) -> None:
+    """Manage Server in *a* server is no licence to read what people asked elsewhere."""
+    elsewhere = AskContext(platform="telegram", chat_id="1", user_id="2")
+    await dcbot.engine.ask("Wie wird das Wetter in Quxlingen?", elsewhere)
+    other_server = AskContext(platform="discord", chat_id="99", user_id="98")
+    await dcbot.engine.ask("Was kostet ein Abo in Zwiebelhausen?", other_server)
+    await dcbot.store.flush()
+    manager = str(int(dc.MEMBER_PERMISSIONS) | dc.MANAGE_GUILD)
+    request = await slash(dcbot.fake, "stats", permissions=manager, locale="en-US")
+    assert request.ephemeral and request.text.startswith("Last 7 days: 2 questions")
+    assert "Quxlingen" not in request.text and "Zwiebelhausen" not in request.text
+
+
+# -- one user's question, another user's tap -------------------------------------------------
+
+HESITANT = {"answer_threshold": 100, "suggest_threshold": 40}  # close calls, not answers
+
+
+async def test_telegram_a_pick_on_someone_elses_question_is_theirs_to_forget(
+    make_tg: MakeTg,
+) -> None:
+    """Bob taps a suggestion under Alice's close call: the question is Alice's, kept under
+    her id, so her /forget deletes it (and Bob's cannot)."""
+    bot = await make_tg(**HESITANT)
+    fake = bot.fake
+    group = FakeTelegram.group()
+    alice, bob = FakeTelegram.user(81, "Alice"), FakeTelegram.user(82, "Bob")
+    question = "Was hat DeepSeek gekostet?"
+    close = await reply_to(fake, f"@{BOT_USERNAME} {question}", user=alice, chat=group)
+    assert close.buttons and close.buttons[0]["callback_data"].startswith("pick:")
+    fake.tap(fake.message_of(close), close.buttons[0]["callback_data"], user=bob)
+    await fake.wait_for("editMessageText")
+    await bot.store.flush()
+    hashed = {
+        n: bot.store.hash("telegram", "user", str(u["id"])) for n, u in [("a", alice), ("b", bob)]
+    }
+    assert bot.rows("SELECT user_hash, question FROM suggestion_picks") == [(hashed["a"], question)]
+    await reply_to(fake, "/forget", user=bob)
+    assert bot.rows("SELECT COUNT(*) FROM suggestion_picks") == [(1,)]
+    await reply_to(fake, "/forget", user=alice)
+    assert bot.rows("SELECT COUNT(*) FROM suggestion_picks") == [(0,)]
+    assert bot.rows("SELECT COUNT(*) FROM questions WHERE question IS NOT NULL") == [(0,)]
+
+
+async def test_discord_a_pick_on_someone_elses_question_is_theirs_to_forget(
+    tmp_path: Path, knowledge: Knowledge
+) -> None:
+    async with dc.FakeDiscord.running() as fake:
+        engine = Engine(knowledge, EngineOptions(thresholds=Thresholds(answer=100.1, suggest=40)))
+        db = tmp_path / "bot.sqlite3"
+        store = await Store.open(db)
+        engine.sink = store
+        gate = FloodGate(Rate(100, 60), Rate(100, 60))
+        services = Services(engine, store, dc.settings_for(fake), gate)
+        adapter = DiscordAdapter(services, guild_ready_timeout=0.05, ready_timeout=5.0)
+        await adapter.start()
+        try:
+            mark = fake.mark()
+            question = "Wer ist Liang Wenfeng?"
+            await fake.send_message(f"<@{dc.BOT_ID}> {question}", mentions=[dc.BOT_ID])
+            (offer,) = await fake.wait_request("POST", CHANNEL_POST, after=mark)
+            mark = fake.mark()
+            await fake.click(fake.message_of(offer), offer.custom_ids[0], user_id=dc.BOB_ID)
+            await fake.wait_request("POST", CALLBACK, after=mark)
+            await store.flush()
+            with sqlite3.connect(db) as conn:
+                picks = conn.execute("SELECT user_hash, question FROM suggestion_picks").fetchall()
+            assert picks == [(store.hash("discord", "user", str(dc.ALICE_ID)), question)]
+            await slash(fake, "forget")  # Alice
+            with sqlite3.connect(db) as conn:
+                assert conn.execute("SELECT COUNT(*) FROM suggestion_picks").fetchall() == [(0,)]
+        finally:
+            await adapter.stop()
+            await store.close()
+
+
+# -- nothing leaks ---------------------------------------------------------------------------
+
+
+class DebugLogs:
+    """The bot's real log set-up (with redaction) at DEBUG, into the captured stderr."""
+
+    def __init__(self, capsys: pytest.CaptureFixture[str], secrets: list[str]) -> None:
+        self.capsys = capsys
+        self.secrets = secrets
+
+    def start(self) -> None:
+        logs.configure("DEBUG", "text", self.secrets)
+
+    def read(self) -> str:
+        return self.capsys.readouterr().err
+
+
+@pytest.fixture
+def debug_logs(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[[list[str]], DebugLogs]]:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    levels = {name: logging.getLogger(name).level for name in logging.root.manager.loggerDict}
+    yield lambda secrets: DebugLogs(capsys, secrets)
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+    for name in set(logging.root.manager.loggerDict) - set(levels):
+        logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+def assert_absent(text: str, secrets: dict[str, str], where: str) -> None:
+    for what, value in secrets.items():
+        assert value not in text, f"{what} ({value!r}) appears in {where}"
+
+
+async def test_telegram_no_token_id_or_question_in_logs_or_other_replies(
+    make_tg: MakeTg, debug_logs: Callable[[list[str]], DebugLogs], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    captured = debug_logs([TOKEN])
+    captured.start()
+    bot = await make_tg()
+    fake = bot.fake
+    group = FakeTelegram.group(-1009182736450, "Runde")
+    alice = FakeTelegram.user(918273645, "Alice", "de")
+    bob = FakeTelegram.user(918273646, "Bob", "en")
+    mention = f"@{BOT_USERNAME}"
+    alices = "Wie wird das Wetter in Quxlingen morgen?"
+    bobs = "Does Zwiebelhausen sell DeepSeek subscriptions?"
+
+    # Questions in a group and in private, a feedback tap, settings, a failure.
+    fake.say(f"{mention} {alices}", user=alice, chat=group)
+    fake.say(bobs, user=bob)
+    await fake.wait_for("sendMessage", 2)
+    answer = await reply_to(fake, "Who is Liang Wenfeng?", user=bob)
+    fake.tap(fake.message_of(answer), answer.buttons[0]["callback_data"], user=bob)
+    await fake.wait_for("answerCallbackQuery")
+    await reply_to(fake, "/lang en", user=bob)
+    await reply_to(fake, "/forget", user=alice)
+    await reply_to(fake, "/stats", user=bob)  # not an admin
+    fake.inline("Quxlingen Wetter", user=alice)
+    await fake.wait_for("answerInlineQuery")
+    real_ask = bot.engine.ask
+
+    async def failing(question: str, ctx: AskContext | None = None) -> Reply:
+        if "Quxlingen" in question:
+            raise RuntimeError("matching failed")
+        return await real_ask(question, ctx)
+
+    monkeypatch.setattr(bot.engine, "ask", failing)
+    await reply_to(fake, f"{mention} Nochmal: {alices}", user=alice, chat=group)
+    await bot.store.flush()
+    await bot.adapter.stop()
+    output = captured.read()
+
+    assert "Traceback" in output and "RuntimeError" in output  # DEBUG logs were captured
+    secrets = {
+        "the token": TOKEN,
+        "the token's secret part": TOKEN.split(":")[1],
+        "Alice's id": str(alice["id"]),
+        "Bob's id": str(bob["id"]),
+        "the group's id": str(group["id"])[4:],
+        "Alice's question": "Quxlingen",
+        "Bob's question": "Zwiebelhausen",
+    }
+    assert_absent(output, secrets, "the log")
+    for call in fake.calls:
+        if call.method not in ("sendMessage", "editMessageText", "answerCallbackQuery"):
+            continue
+        text = str(call.params.get("text", ""))
+        assert_absent(text, {k: v for k, v in secrets.items() if "question" not in k}, "a reply")
+        to_bob = call.params.get("chat_id") == bob["id"]
+        assert not to_bob or "Quxlingen" not in text
+        assert to_bob or "Zwiebelhausen" not in text
+
+
+async def test_discord_no_token_id_or_question_in_logs_or_other_replies(
+    tmp_path: Path, knowledge: Knowledge, debug_logs: Callable[[list[str]], DebugLogs]
+) -> None:
+    captured = debug_logs([dc.TOKEN])
+    captured.start()
+    async with dc.FakeDiscord.running() as fake:
+        engine = Engine(knowledge)
+        store = await Store.open(tmp_path / "bot.sqlite3")
+        engine.sink = store
+        services = Services(
+            engine, store, dc.settings_for(fake), FloodGate(Rate(100, 60), Rate(100, 60))
+        )
+        adapter = DiscordAdapter(services, guild_ready_timeout=0.05, ready_timeout=5.0)
+        await adapter.start()
+        try:
+            mark = fake.mark()
+            await fake.send_message(
+                f"<@{dc.BOT_ID}> Wie wird das Wetter in Quxlingen?", mentions=[dc.BOT_ID]
+            )
+            await fake.wait_request("POST", CHANNEL_POST, after=mark)
+            answered = await slash(
+                fake, "ask", options={"question": "Who is Liang Wenfeng?"}, user_id=dc.BOB_ID
+            )
+            await slash(
+                fake, "ask", options={"question": "Zwiebelhausen subscription?"}, user_id=dc.BOB_ID
+            )
+            mark = fake.mark()
+            await fake.click(fake.message_of(answered), answered.custom_ids[0], user_id=dc.BOB_ID)
+            await fake.wait_request("POST", CALLBACK, after=mark)
+            await slash(fake, "forget")
+            await slash(fake, "stats", user_id=dc.BOB_ID)
+            fake.fail("POST", CALLBACK, times=1, status=429, retry_after=0.01)
+            await slash(fake, "topics", user_id=dc.BOB_ID)  # a rate-limited interaction reply
+            fake.fail("POST", CHANNEL_POST, times=1, status=429, retry_after=0.01)
+            mark = fake.mark()
+            await fake.send_message(f"<@{dc.BOT_ID}> Quxlingen?", mentions=[dc.BOT_ID])
+            await fake.wait_request("POST", CHANNEL_POST, after=mark)
+            await store.flush()
+        finally:
+            await adapter.stop()
+            await store.close()
+    output = captured.read()
+    assert "IDENTIFY" in output or "discord" in output  # DEBUG logs were captured
+    secrets = {
+        "the token": dc.TOKEN,
+        "Alice's id": str(dc.ALICE_ID),
+        "Bob's id": str(dc.BOB_ID),
+        "the channel's id": str(dc.CHANNEL_ID),
+        "the server's id": str(dc.GUILD_ID),
+        "an interaction token": "itoken-",
+        "Alice's question": "Quxlingen",
+        "Bob's question": "Zwiebelhausen",
+    }
+    assert_absent(output, secrets, "the log")
+    for request in fake.requests:
+        if request.posts_content:
+            assert_absent(request.text, secrets, "a reply")
+
+
+def test_the_log_filter_masks_ids_and_interaction_tokens_in_urls() -> None:
+    scrub = logs.RedactingFilter([dc.TOKEN]).scrub
+    base = "https://discord.com/api/v10"
+    assert scrub(f"POST {base}/channels/{dc.CHANNEL_ID}/messages responded with 429") == (
+        f"POST {base}/channels/[id]/messages responded with 429"
+    )
+    assert scrub(f"{base}/interactions/{dc.APP_ID}/aW50ZXJhY3Rpb24Ab/callback?x=1") == (
+        f"{base}/interactions/[id]/[redacted]/callback?x=1"
+    )
+    assert scrub(f"{base}/webhooks/{dc.APP_ID}/aW50ZXJhY3Rpb24Ab/messages/@original") == (
+        f"{base}/webhooks/[id]/[redacted]/messages/@original"
+    )
+    invite = f"https://discord.com/oauth2/authorize?client_id={dc.APP_ID}"
+    assert scrub(invite) == invite  # the bot's own id, in the link operators need
+    record = logging.LogRecord("telegram.ext.ExtBot", logging.DEBUG, "x", 1, "%s", ("p",), None)
+    assert not logs.RedactingFilter().filter(record)  # payload dumps never pass
+    record.levelno = logging.WARNING
+    assert logs.RedactingFilter().filter(record)  # but its warnings do

@@ -1,7 +1,7 @@
-"""Start ``python -m bot ARGS`` under an operating-system fault, for tests/test_durability.py.
+"""Run a command under an operating-system fault, for tests/test_durability.py.
 
-    python tests/fault_launcher.py read-only run
-    python tests/fault_launcher.py disk-full:BYTES run
+    python tests/fault_launcher.py read-only PYTHON -m bot run
+    python tests/fault_launcher.py disk-full:BYTES PYTHON -m bot run
 
 ``read-only``: file permissions apply even to root (the capabilities that let root
 write to a read-only file are dropped before the bot starts), so a database file with
@@ -32,7 +32,7 @@ def drop_root_file_overrides() -> None:
             raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
 
 
-def main(fault: str, args: list[str]) -> None:
+def main(fault: str, command: list[str]) -> None:
     if fault == "read-only":
         if os.geteuid() == 0:
             drop_root_file_overrides()
@@ -42,7 +42,7 @@ def main(fault: str, args: list[str]) -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
     else:
         raise SystemExit(f"unknown fault {fault!r}")
-    os.execv(sys.executable, [sys.executable, "-m", "bot", *args])
+    os.execv(command[0], command)
 
 
 if __name__ == "__main__":

@@ -129,11 +129,11 @@ async def _bot_process(
         "CHAT_RATE_LIMIT": "1000/60",
         **env,
     }
-    command = [str(LAUNCHER), *launch] if launch else ["-m", "bot"]
+    command = [sys.executable, "-m", "bot", "run"]
+    if launch:
+        command = [sys.executable, str(LAUNCHER), *launch, *command]
     return await asyncio.create_subprocess_exec(
-        sys.executable,
         *command,
-        "run",
         cwd=tmp_path,  # no stray .env
         env=environment,
         stdout=asyncio.subprocess.PIPE,
@@ -182,6 +182,15 @@ async def test_storage_faults_keep_the_bot_answering_and_log_once(
     if fault == "read-only":
         db.chmod(0o444)
         launch = "read-only"
+        # Can this machine make a file read-only even for root? (It needs CAP_SETPCAP.)
+        try_writing = "open(__import__('sys').argv[1], 'a')"
+        probe = await asyncio.create_subprocess_exec(
+            *[sys.executable, str(LAUNCHER), launch, sys.executable, "-c", try_writing, str(db)],
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await probe.communicate()
+        if b"PermissionError" not in err:
+            pytest.skip(f"cannot make a file read-only for this process here: {err[-300:]!r}")
     else:
         launch = f"disk-full:{db.stat().st_size}"  # no file may outgrow the database as it is
     process = await _bot_process(fake, tmp_path, db, launch)

@@ -35,6 +35,8 @@ from bot.nlp.dictionary import WORDS
 from bot.nlp.normalizer import Normalizer, Term, is_concept, stem
 from bot.nlp.text import fold, skeleton
 
+# No real word is longer; longer "words" get exact lookups only (bounded work).
+MAX_WORD = 40
 QUESTION_CONCEPTS = frozenset({"QWHO", "QWHEN", "QWHERE", "QWHY", "QHOW", "QHOWMANY"})
 
 
@@ -217,7 +219,7 @@ class Matcher:
             found[stem(participle, "de")] = 1.0  # "geforscht" ~ "forschte"
         elif self._is_function_word_typo(surface):
             return ()  # "habn", "wass": no meaning, no typo correction either
-        edits = _max_edits(len(surface))
+        edits = _max_edits(len(surface)) if len(surface) <= MAX_WORD else 0
         real_word = known is None and key not in self._postings and surface in self.dictionary
         if (known is None or not is_concept(known)) and edits and not surface.isdigit():
             for cand, distance, _ in process.extract(
@@ -239,7 +241,7 @@ class Matcher:
 
     def _function_word_typo(self, surface: str) -> bool:
         """Whether an unknown word is a misspelt stop word ("wass", "habn", "vile")."""
-        if len(surface) < 3 or surface.isdigit():
+        if not 3 <= len(surface) <= MAX_WORD or surface.isdigit():
             return False
         hit = process.extractOne(
             surface, self._stopword_list, scorer=DamerauLevenshtein.distance, score_cutoff=1
@@ -276,7 +278,11 @@ class Matcher:
     def _split_compound(self, term: Term) -> list[Term]:
         """German compounds the knowledge never spells out: "Chipproblem" -> chip + problem."""
         word = term.surface
-        if len(word) < 8 or term.key in self._postings or self._known(word) is not None:
+        if (
+            not 8 <= len(word) <= MAX_WORD
+            or term.key in self._postings
+            or self._known(word) is not None
+        ):
             return [term]
         for cut in range(len(word) - 3, 2, -1):  # longest known tail first
             tail = self._known(word[cut:])

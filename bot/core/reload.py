@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,8 +39,21 @@ def _prepare(engine: Engine, directory: Path | None) -> tuple[KnowledgeIndex, li
     return index, errors, len(findings) - len(errors)
 
 
+_LOCKS: weakref.WeakKeyDictionary[Engine, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
 async def reload_knowledge(engine: Engine, directory: Path | None = None) -> ReloadResult:
-    """Load and check the knowledge folder anew; serve it only if it has no errors."""
+    """Load and check the knowledge folder anew; serve it only if it has no errors.
+
+    One reload at a time per engine: repeated /reload commands or signals queue
+    up instead of indexing in parallel.
+    """
+    lock = _LOCKS.setdefault(engine, asyncio.Lock())
+    async with lock:
+        return await _reload(engine, directory)
+
+
+async def _reload(engine: Engine, directory: Path | None) -> ReloadResult:
     before = engine.knowledge
     problems: list[str]
     try:

@@ -62,6 +62,7 @@ class MatchingSpy:
             (Matcher, "match_terms"),
             (Matcher, "terms"),
             (Normalizer, "terms"),
+            (Normalizer, "canonical"),
         ]:
             real = getattr(cls, name)
 
@@ -72,9 +73,11 @@ class MatchingSpy:
             monkeypatch.setattr(cls, name, counted)
         real_detect = LanguageDetector.detect
 
-        def detect(self: LanguageDetector, text: str, default: str = "de") -> str:
+        def detect(
+            self: LanguageDetector, text: str, default: str = "de", tokens: Any = None
+        ) -> str:
             spy.detected.append(len(text))
-            return real_detect(self, text, default)
+            return real_detect(self, text, default, tokens)
 
         monkeypatch.setattr(LanguageDetector, "detect", detect)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import time
@@ -29,7 +28,7 @@ from bot.knowledge import Knowledge, load_knowledge
 from bot.knowledge.schema import Intent
 from bot.nlp.language import LanguageDetector
 from bot.nlp.normalizer import FunctionWords, Normalizer
-from bot.nlp.text import fold
+from bot.nlp.text import fold, words
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +114,10 @@ class Engine:
         """Serve ``index`` from now on; call on the event loop, so no answer sees a mix."""
         self._index = index
 
-    def detect_language(self, text: str, default: Language | None = None) -> Language:
-        found = self._index.detector.detect(text, default or self.options.default_language)
+    def detect_language(
+        self, text: str, default: Language | None = None, tokens: list[str] | None = None
+    ) -> Language:
+        found = self._index.detector.detect(text, default or self.options.default_language, tokens)
         return "en" if found == "en" else "de"
 
     # -- asking --------------------------------------------------------------------
@@ -131,7 +132,6 @@ class Engine:
         reply = self.answer(question, forced)
         if self.sink is not None:
             self.sink.record_question(ctx, reply, (time.perf_counter() - started) * 1000)
-        await asyncio.sleep(0)
         return reply
 
     def answer(self, question: str, language: Language | None = None) -> Reply:
@@ -141,12 +141,13 @@ class Engine:
             lang = language or self.detect_language(question[:limit])
             text = message("too_long", lang, length=len(question), limit=limit)
             return Reply(question=question, language=lang, outcome=Outcome.REFUSED, text=text)
-        detected = self.detect_language(question)
+        tokens = words(question)  # split once, for language detection and matching
+        detected = self.detect_language(question, tokens=[w for w, _ in tokens])
         lang = language or detected
         if not question.strip():
             text = message("empty", lang, example=message("example_question", lang))
             return Reply(question=question, language=lang, outcome=Outcome.FALLBACK, text=text)
-        match = self.matcher.match(question, detected)
+        match = self.matcher.match(question, detected, tokens)
         return self._reply(question, lang, match)
 
     def top_answers(

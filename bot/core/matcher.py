@@ -31,6 +31,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.core.models import Language, Outcome
 from bot.knowledge import Knowledge
+from bot.nlp import text as textmod
 from bot.nlp.dictionary import WORDS
 from bot.nlp.normalizer import Normalizer, Term, is_concept, stem
 from bot.nlp.text import fold, skeleton
@@ -250,18 +251,23 @@ class Matcher:
 
     # -- matching ------------------------------------------------------------------
 
-    def terms(self, text: str, lang: Language) -> list[Term]:
-        """The question's terms, each key once."""
+    def terms(
+        self, text: str, lang: Language, words: list[tuple[str, bool]] | None = None
+    ) -> list[Term]:
+        """The question's terms, each key once (``words``: its tokens, if already split)."""
         seen: dict[str, Term] = {}
-        for term in self.normalizer.terms(text, lang):
+        tokens = textmod.words(text) if words is None else words
+        for term in self.normalizer.canonical(tokens, lang):
             seen.setdefault(term.key, term)
         return list(seen.values())
 
     def tokens(self, text: str, lang: Language) -> list[str]:
         return [term.key for term in self.terms(text, lang)]
 
-    def match(self, text: str, lang: Language) -> Match:
-        return self.match_terms(self.terms(text, lang), lang, _mixed_case(text))
+    def match(
+        self, text: str, lang: Language, words: list[tuple[str, bool]] | None = None
+    ) -> Match:
+        return self.match_terms(self.terms(text, lang, words), lang, _mixed_case(text))
 
     def _known(self, word: str) -> str | None:
         """The index key of a word the knowledge uses (as typed, or by its stem)."""

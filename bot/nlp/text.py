@@ -27,6 +27,8 @@ def strip_invisible(text: str) -> str:
     *inside* words, as copied from web pages: "Kos\u00adten" is one word, so they are
     dropped. Control characters, line separators and the zero-width space separate words.
     """
+    if text.isprintable():  # fast path: nothing invisible in it (checked in C)
+        return text
     out: list[str] = []
     for ch in text:
         category = unicodedata.category(ch)
@@ -49,6 +51,8 @@ def clean(text: str) -> str:
 def fold(token: str) -> str:
     """Case-fold and transliterate: umlauts to ae/oe/ue, ß to ss, accents dropped."""
     token = token.casefold().translate(_UMLAUTS)
+    if token.isascii():  # fast path: no accents to drop
+        return token
     decomposed = unicodedata.normalize("NFKD", token)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -53,9 +54,14 @@ def load_or_create_key(path: Path) -> bytes:
 class IdHasher:
     def __init__(self, key: bytes) -> None:
         self._key = key
+        # The same people ask again and again; remember their hashes (bounded).
+        self._cached = lru_cache(maxsize=8192)(self._hash)
 
     def __call__(self, platform: str, kind: str, raw_id: str | int | None) -> str | None:
         if raw_id is None or raw_id == "":
             return None
+        return self._cached(platform, kind, str(raw_id))
+
+    def _hash(self, platform: str, kind: str, raw_id: str) -> str:
         message = f"{platform}\x1f{kind}\x1f{raw_id}".encode()
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:32]

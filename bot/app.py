@@ -16,11 +16,9 @@ import time
 from collections.abc import Awaitable, Callable
 
 from bot.adapters.base import Adapter, Services
-from bot.config import Settings
-from bot.core.engine import Engine, EngineOptions
+from bot.config import Settings, build_engine
 from bot.core.ratelimit import FloodGate, Rate
 from bot.core.reload import ReloadResult, reload_knowledge
-from bot.knowledge import load_knowledge
 from bot.ops.health import HealthServer, HealthState
 from bot.ops.metrics import Metrics, ObservedSink
 from bot.storage import StorageError, Store
@@ -46,15 +44,6 @@ def configured_adapters(settings: Settings) -> list[str]:
     if settings.discord_token is not None:
         names.append("discord")
     return names
-
-
-def build_engine(settings: Settings) -> Engine:
-    options = EngineOptions(
-        default_language=settings.default_language,
-        max_question_chars=settings.max_question_chars,
-        thresholds=settings.thresholds(),
-    )
-    return Engine(load_knowledge(settings.knowledge_dir), options)
 
 
 def _adapter(name: str, services: Services) -> Adapter:

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from bot.config import ConfigError, Settings, load_settings
-from bot.core.engine import Engine, EngineOptions
+from bot.config import ConfigError, Settings, build_engine, load_settings
+from bot.core.engine import Engine
 from bot.core.models import Language, as_language
 from bot.knowledge import KnowledgeError, load_knowledge
 
@@ -82,15 +82,6 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sync-commands", help="register the Discord slash commands and exit")
     p.add_argument("--guild", type=int, help="only in this guild (instant, for testing)")
     return parser
-
-
-def _engine(settings: Settings) -> Engine:
-    options = EngineOptions(
-        default_language=settings.default_language,
-        max_question_chars=settings.max_question_chars,
-        thresholds=settings.thresholds(),
-    )
-    return Engine(load_knowledge(settings.knowledge_dir), options)
 
 
 def _first_sentence(text: str) -> str:
@@ -298,7 +289,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return asyncio.run(cmd_forget(settings, args, out))
         if args.command == "misses" and args.export is not None and args.export.exists():
             raise _UsageError(f"{args.export} exists; choose a new file (it may hold edits)")
-        engine = _engine(settings)
+        engine = build_engine(settings)
         if args.command == "ask":
             return cmd_ask(engine, args, out)
         if args.command == "topics":

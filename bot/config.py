@@ -13,9 +13,11 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.core.engine import Engine, EngineOptions
 from bot.core.matcher import Thresholds
 from bot.core.models import Language
 from bot.core.ratelimit import Rate
+from bot.knowledge import load_knowledge
 
 
 class ConfigError(Exception):
@@ -140,3 +142,13 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
             msg = err["msg"].removeprefix("Value error, ")
             parts.append(f"{name}: {msg}")
         raise ConfigError("configuration error: " + "; ".join(parts)) from None
+
+
+def build_engine(settings: Settings) -> Engine:
+    """The engine for these settings, on the configured (or shipped) knowledge."""
+    options = EngineOptions(
+        default_language=settings.default_language,
+        max_question_chars=settings.max_question_chars,
+        thresholds=settings.thresholds(),
+    )
+    return Engine(load_knowledge(settings.knowledge_dir), options)

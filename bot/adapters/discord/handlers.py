@@ -390,13 +390,21 @@ class Handlers:
         with self._busy():
             await self._answer(interaction, work(), ephemeral=True)
 
+    async def _refuse_unless_manager(self, interaction: Interaction, lang: Language) -> bool:
+        """True (after telling the user) unless they may Manage Server here.
+
+        default_permissions only sets the default; server admins can change who sees
+        a command, so the permission is checked at run time as well.
+        """
+        if interaction.guild_id is not None and interaction.permissions.manage_guild:
+            return False
+        notice = Outgoing.notice(message("discord_need_manage_guild", lang), ephemeral=True)
+        await self._respond(interaction, notice)
+        return True
+
     async def stats(self, interaction: Interaction) -> None:
         lang = self.locale_language(interaction)
-        # default_permissions only sets the default; server admins can change who sees
-        # the command, so the permission is checked here as well.
-        if interaction.guild_id is None or not interaction.permissions.manage_guild:
-            notice = Outgoing.notice(message("discord_need_manage_guild", lang), ephemeral=True)
-            await self._respond(interaction, notice)
+        if await self._refuse_unless_manager(interaction, lang):
             return
 
         async def work() -> Outgoing:
@@ -431,9 +439,7 @@ class Handlers:
     async def reload(self, interaction: Interaction) -> None:
         """Manage Server: load and check the knowledge anew; on errors the old one stays."""
         lang = self.locale_language(interaction)
-        if interaction.guild_id is None or not interaction.permissions.manage_guild:
-            notice = Outgoing.notice(message("discord_need_manage_guild", lang), ephemeral=True)
-            await self._respond(interaction, notice)
+        if await self._refuse_unless_manager(interaction, lang):
             return
 
         async def work() -> Outgoing:

@@ -43,6 +43,9 @@ async def feedback_and_forget(store: Store, prefix: str) -> None:
         ack(f"ACK feedback {user} {reply_id}")
         if n % 5 == 4:
             store.record_question(ctx, MISSED, 1.0)  # a row the forget must also remove
+            # Announced first: a kill between the commit and the ACK line below may
+            # leave this user's rows legitimately deleted without an acknowledgement.
+            ack(f"SENT forget {user}")
             await store.forget_user(PLATFORM, user)
             ack(f"ACK forget {user}")
 

@@ -39,6 +39,7 @@ from bot.storage import Store  # noqa: E402
 
 
 def questions() -> list[str]:
+    """The evaluation sets: questions as users ask them (also off-topic ones)."""
     out: list[str] = []
     for name in ("questions.yaml", "dev.yaml"):
         data = yaml.safe_load((ROOT / "tests" / "eval" / name).read_text(encoding="utf-8"))

@@ -57,12 +57,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-import yaml
-
 SCRIPT = os.path.abspath(__file__)
 ROOT = Path(SCRIPT).parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_core import questions  # noqa: E402
 from tests.fakes import discord_api, telegram_api  # noqa: E402
 from tests.fakes.discord_api import BOT_ID, FakeDiscord  # noqa: E402
 from tests.fakes.discord_api import Request as DiscordRequest  # noqa: E402
@@ -81,15 +80,6 @@ DC_CHANNEL_BASE = 1_250_000_000_000_000_000
 _CHANNEL_POST = re.compile(r"/channels/(\d+)/messages")
 _MARK_BEGIN = "<!-- bench_e2e:begin -->"
 _MARK_END = "<!-- bench_e2e:end -->"
-
-
-def questions() -> list[str]:
-    """The evaluation sets: questions as users ask them (also off-topic ones)."""
-    out: list[str] = []
-    for name in ("questions.yaml", "dev.yaml"):
-        data = yaml.safe_load((ROOT / "tests" / "eval" / name).read_text(encoding="utf-8"))
-        out.extend(str(q["q"]) for q in data["questions"])
-    return out
 
 
 def percentile(samples: Sequence[float], q: float) -> float:

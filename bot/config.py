@@ -123,6 +123,13 @@ class Settings(BaseSettings):
         values = [self.discord_token, self.telegram_token, self.telegram_webhook_secret]
         return [v.get_secret_value() for v in values if v is not None]
 
+    def engine_options(self) -> EngineOptions:
+        return EngineOptions(
+            default_language=self.default_language,
+            max_question_chars=self.max_question_chars,
+            thresholds=self.thresholds(),
+        )
+
     def thresholds(self) -> Thresholds:
         return Thresholds(
             answer=self.answer_threshold,
@@ -146,9 +153,4 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
 
 def build_engine(settings: Settings) -> Engine:
     """The engine for these settings, on the configured (or shipped) knowledge."""
-    options = EngineOptions(
-        default_language=settings.default_language,
-        max_question_chars=settings.max_question_chars,
-        thresholds=settings.thresholds(),
-    )
-    return Engine(load_knowledge(settings.knowledge_dir), options)
+    return Engine(load_knowledge(settings.knowledge_dir), settings.engine_options())

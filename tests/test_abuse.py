@@ -243,10 +243,7 @@ async def make_tg(tmp_path: Path, knowledge: Knowledge) -> AsyncIterator[MakeTg]
             **overrides,
         }
         settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
-        options = EngineOptions(
-            max_question_chars=settings.max_question_chars, thresholds=settings.thresholds()
-        )
-        engine = Engine(knowledge, options)
+        engine = Engine(knowledge, settings.engine_options())
         db = tmp_path / f"bot{len(made)}.sqlite3"
         store = await Store.open(db)
         engine.sink = store

@@ -49,6 +49,20 @@ class _Asked:
     user_id: int
 
 
+def _message_kwargs(
+    content: str | None, embeds: list[discord.Embed], view: ExpiringView | None
+) -> dict[str, Any]:
+    """Keyword arguments of one outgoing message; never able to ping anyone."""
+    kwargs: dict[str, Any] = {"allowed_mentions": NO_MENTIONS}
+    if content is not None:
+        kwargs["content"] = content
+    if embeds:
+        kwargs["embeds"] = embeds
+    if view is not None:
+        kwargs["view"] = view
+    return kwargs
+
+
 def _edits(sent: discord.Message) -> Editor:
     async def edit(view: discord.ui.View) -> None:
         await sent.edit(view=view, allowed_mentions=NO_MENTIONS)
@@ -179,13 +193,7 @@ class Handlers:
         view = self._view(out)
         carrier: discord.Message | None = None
         for index, (content, embeds, last) in enumerate(self._parts(out)):
-            kwargs: dict[str, Any] = {"allowed_mentions": NO_MENTIONS}
-            if content is not None:
-                kwargs["content"] = content
-            if embeds:
-                kwargs["embeds"] = embeds
-            if last and view is not None:
-                kwargs["view"] = view
+            kwargs = _message_kwargs(content, embeds, view if last else None)
             if index == 0:
                 kwargs["reference"] = origin.to_reference(fail_if_not_exists=False)
                 kwargs["mention_author"] = False
@@ -201,13 +209,8 @@ class Handlers:
         view = self._view(out)
         carrier_id: int | None = None
         for content, embeds, last in self._parts(out):
-            kwargs: dict[str, Any] = {"allowed_mentions": NO_MENTIONS, "ephemeral": out.ephemeral}
-            if content is not None:
-                kwargs["content"] = content
-            if embeds:
-                kwargs["embeds"] = embeds
-            if last and view is not None:
-                kwargs["view"] = view
+            kwargs = _message_kwargs(content, embeds, view if last else None)
+            kwargs["ephemeral"] = out.ephemeral
             if not interaction.response.is_done():
                 response = await interaction.response.send_message(**kwargs)
                 sent_id, editor = response.message_id, _edits_original(interaction)

@@ -15,10 +15,13 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import discord
 import pytest
 
 from bot.adapters.base import Services
 from bot.adapters.discord import DiscordAdapter, DiscordStartError
+from bot.adapters.discord.expiry import ButtonExpiry
+from bot.adapters.discord.render import ButtonSpec
 from bot.app import StartupError
 from bot.config import Settings
 from bot.core.engine import Engine, EngineOptions
@@ -505,9 +508,13 @@ async def test_buttons_are_disabled_when_the_view_times_out(
 
         via_slash = await slash(fake, "ask", {"question": "Verbot?"})
         token = via_slash.path.split("/")[3]
-        path = rf"/webhooks/{APP_ID}/{token}/messages/@original"
+        path = rf"/webhooks/{APP_ID}/{token}/messages/(@original|\d+)"
         edited = (await fake.wait_request("PATCH", path))[0]
+        assert edited.status == 200 and edit.status == 200
         assert all(c["disabled"] for row in edited.body["components"] for c in row["components"])
+        stored = fake.message_of(via_slash)
+        assert all(c["disabled"] for row in stored["components"] for c in row["components"])
+        assert adapter.handlers is not None and len(adapter.handlers.expiry) == 0
     finally:
         await adapter.stop()
 
@@ -746,3 +753,20 @@ async def test_stop_is_clean_and_idempotent(adapter: DiscordAdapter, fake: FakeD
     assert not adapter.connected
     await adapter.stop()
     await asyncio.sleep(0)
+
+
+async def test_button_expiry_keeps_a_bounded_queue() -> None:
+    """Expiry is cosmetic: past the limit the oldest answers keep their buttons."""
+    client = discord.Client(intents=discord.Intents.none())
+    expiry = ButtonExpiry(client, timeout=3600, limit=3)
+    buttons = [ButtonSpec(custom_id="pick:bans.italy", label="Italien")]
+    try:
+        for message_id in range(1, 6):
+            expiry.channel_message(CHANNEL_ID, message_id, buttons)
+        expiry.channel_message(CHANNEL_ID, 6, [])  # nothing to expire
+        assert len(expiry) == 3 and expiry.dropped == 2
+    finally:
+        await expiry.close()
+        await client.close()
+    expiry.channel_message(CHANNEL_ID, 7, buttons)
+    assert len(expiry) == 0  # closed: nothing new is queued

@@ -829,6 +829,10 @@ class FakeDiscord:
             if "_original" not in interaction:
                 raise InvalidForm("Unknown Message")
             return int(interaction["_original"])
+        # By id: only a message this interaction's webhook sent (original or follow-up).
+        meta = self.messages.get(int(which), {}).get("interaction_metadata") or {}
+        if meta.get("id") != interaction["id"]:
+            raise InvalidForm("Unknown Message")
         return int(which)
 
     def _followup(self, token: str, body: dict[str, Any]) -> dict[str, Any]:

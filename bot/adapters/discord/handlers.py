@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import re
-import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass, replace
@@ -24,8 +23,9 @@ from discord.app_commands import Choice
 from bot.adapters import callbacks
 from bot.adapters.base import Services
 from bot.adapters.discord import render, text
+from bot.adapters.discord.expiry import ButtonExpiry
 from bot.adapters.discord.render import NO_MENTIONS, Outgoing, md
-from bot.adapters.discord.views import Action, Editor, ExpiringView
+from bot.adapters.discord.views import Action, button_view
 from bot.core.engine import Engine
 from bot.core.messages import message
 from bot.core.models import AskContext, Language, Reply, as_language
@@ -50,7 +50,7 @@ class _Asked:
 
 
 def _message_kwargs(
-    content: str | None, embeds: list[discord.Embed], view: ExpiringView | None
+    content: str | None, embeds: list[discord.Embed], view: discord.ui.View | None
 ) -> dict[str, Any]:
     """Keyword arguments of one outgoing message; never able to ping anyone."""
     kwargs: dict[str, Any] = {"allowed_mentions": NO_MENTIONS}
@@ -61,20 +61,6 @@ def _message_kwargs(
     if view is not None:
         kwargs["view"] = view
     return kwargs
-
-
-def _edits(sent: discord.Message) -> Editor:
-    async def edit(view: discord.ui.View) -> None:
-        await sent.edit(view=view, allowed_mentions=NO_MENTIONS)
-
-    return edit
-
-
-def _edits_original(interaction: Interaction) -> Editor:
-    async def edit(view: discord.ui.View) -> None:
-        await interaction.edit_original_response(view=view, allowed_mentions=NO_MENTIONS)
-
-    return edit
 
 
 # Discord markup that is not part of a question: mentions of users, roles and
@@ -98,11 +84,10 @@ class Handlers:
     ) -> None:
         self.services = services
         self.client = client
-        self.view_timeout = view_timeout
         self.defer_after = defer_after
         self.closing = False
+        self.expiry = ButtonExpiry(client, view_timeout)
         self._inflight: set[asyncio.Task[Any]] = set()
-        self._views: weakref.WeakSet[ExpiringView] = weakref.WeakSet()
         self._asked: OrderedDict[int, _Asked] = OrderedDict()
 
     @property
@@ -126,8 +111,7 @@ class Handlers:
     async def drain(self, grace: float) -> None:
         """Take no new work, stop button timers, let replies in flight finish."""
         self.closing = True
-        for view in list(self._views):
-            view.stop()
+        await self.expiry.close()
         pending = {t for t in self._inflight if t is not asyncio.current_task()}
         if pending:
             await asyncio.wait(pending, timeout=grace)
@@ -167,13 +151,6 @@ class Handlers:
         while len(self._asked) > REMEMBERED:
             self._asked.popitem(last=False)
 
-    def _view(self, out: Outgoing) -> ExpiringView | None:
-        if not out.buttons:
-            return None
-        view = ExpiringView(out.buttons, self.view_timeout)
-        self._views.add(view)
-        return view
-
     @staticmethod
     def _parts(out: Outgoing) -> list[tuple[str | None, list[discord.Embed], bool]]:
         """(content, embeds, carries the buttons) per message: text first, embeds last."""
@@ -188,10 +165,10 @@ class Handlers:
 
     # -- delivery ------------------------------------------------------------------
 
-    async def _send(self, origin: discord.Message, out: Outgoing) -> discord.Message | None:
-        """Reply in the channel of ``origin``; return the message that carries the buttons."""
-        view = self._view(out)
-        carrier: discord.Message | None = None
+    async def _send(self, origin: discord.Message, out: Outgoing) -> int | None:
+        """Reply in the channel of ``origin``; return the id of the message with the buttons."""
+        view = button_view(out.buttons) if out.buttons else None
+        carrier: int | None = None
         for index, (content, embeds, last) in enumerate(self._parts(out)):
             kwargs = _message_kwargs(content, embeds, view if last else None)
             if index == 0:
@@ -199,28 +176,27 @@ class Handlers:
                 kwargs["mention_author"] = False
             sent = await origin.channel.send(**kwargs)
             if last:
-                carrier = sent
-        if view is not None and carrier is not None:
-            view.bind(_edits(carrier))
+                carrier = sent.id
+                if view is not None:
+                    self.expiry.channel_message(sent.channel.id, sent.id, out.buttons)
         return carrier
 
     async def _respond(self, interaction: Interaction, out: Outgoing) -> int | None:
         """Answer an interaction (first response or follow-ups); return the carrier's id."""
-        view = self._view(out)
+        view = button_view(out.buttons) if out.buttons else None
         carrier_id: int | None = None
         for content, embeds, last in self._parts(out):
             kwargs = _message_kwargs(content, embeds, view if last else None)
             kwargs["ephemeral"] = out.ephemeral
             if not interaction.response.is_done():
                 response = await interaction.response.send_message(**kwargs)
-                sent_id, editor = response.message_id, _edits_original(interaction)
+                sent_id = response.message_id
             else:
-                sent = await interaction.followup.send(wait=True, **kwargs)
-                sent_id, editor = sent.id, _edits(sent)
+                sent_id = (await interaction.followup.send(wait=True, **kwargs)).id
             if last:
                 carrier_id = sent_id
-                if view is not None:
-                    view.bind(editor)
+                if view is not None and sent_id is not None:
+                    self.expiry.interaction_message(interaction.token, sent_id, out.buttons)
         return carrier_id
 
     async def _answer(
@@ -308,7 +284,7 @@ class Handlers:
             return
         reply = await self.engine.ask(question, self._ctx(msg.channel.id, msg.author.id))
         carrier = await self._send(msg, render.reply_message(reply))
-        self._remember(carrier.id if carrier else None, reply, msg.author.id)
+        self._remember(carrier, reply, msg.author.id)
 
     # -- commands ------------------------------------------------------------------
 

@@ -37,7 +37,7 @@ class Style(Enum):
     SECONDARY = "secondary"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ButtonSpec:
     """One button, platform-neutral enough to test without a client."""
 

@@ -205,9 +205,9 @@ async def _telegram_echo(settings: Any) -> Callable[[], Awaitable[None]]:
     """Baseline: python-telegram-bot as the adapter sets it up, replying with the text."""
     from telegram import Update
     from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
-    from telegram.request import HTTPXRequest
 
     from bot.adapters.telegram import adapter as tg
+    from bot.adapters.telegram.transport import AiohttpRequest
 
     timeouts: dict[str, Any] = {
         "connect_timeout": tg.CONNECT_TIMEOUT,
@@ -219,8 +219,8 @@ async def _telegram_echo(settings: Any) -> Callable[[], Awaitable[None]]:
         ApplicationBuilder()
         .token(settings.telegram_token.get_secret_value())
         .base_url(settings.telegram_base_url)
-        .request(HTTPXRequest(connection_pool_size=64, **timeouts))
-        .get_updates_request(HTTPXRequest(connection_pool_size=2, **timeouts))
+        .request(AiohttpRequest(connections=tg.SEND_CONNECTIONS, **timeouts))
+        .get_updates_request(AiohttpRequest(connections=2, **timeouts))
         .concurrent_updates(tg.CONCURRENT_UPDATES)
         .build()
     )

@@ -17,12 +17,12 @@ from urllib.parse import urlsplit
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder
-from telegram.request import HTTPXRequest
 
 from bot import logs
 from bot.adapters.base import Adapter, Services
 from bot.adapters.telegram.commands import bot_commands
 from bot.adapters.telegram.handlers import App, Handlers
+from bot.adapters.telegram.transport import AiohttpRequest
 from bot.app import StartupError
 from bot.core.models import LANGUAGES
 
@@ -35,6 +35,7 @@ WRITE_TIMEOUT = 10.0
 POOL_TIMEOUT = 5.0
 SEND_RETRIES = 3  # the rate limiter waits out a 429's retry_after this many times
 CONCURRENT_UPDATES = 32
+SEND_CONNECTIONS = 32  # one per update handled at once
 START_ATTEMPTS = 4  # getMe attempts at start-up when the network is not there yet
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
@@ -45,8 +46,8 @@ def file_url(base_url: str) -> str:
     return f"{head}/file/bot{tail}" if sep else base_url
 
 
-class _TrackedRequest(HTTPXRequest):
-    """HTTPXRequest that reports whether the Bot API answered (for ``connected``)."""
+class _TrackedRequest(AiohttpRequest):
+    """A request class that reports whether the Bot API answered (for ``connected``)."""
 
     def __init__(self, adapter: TelegramAdapter, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -85,8 +86,8 @@ class TelegramAdapter(Adapter):
             "pool_timeout": POOL_TIMEOUT,
         }
         self._requests = (
-            HTTPXRequest(connection_pool_size=64, **timeouts),
-            _TrackedRequest(self, connection_pool_size=2, **timeouts),
+            AiohttpRequest(connections=SEND_CONNECTIONS, **timeouts),
+            _TrackedRequest(self, connections=2, **timeouts),
         )
         builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder()

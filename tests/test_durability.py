@@ -20,6 +20,7 @@ import signal
 import sqlite3
 import sys
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -308,6 +309,50 @@ async def test_sigterm_under_load_finishes_replies_and_flushes_writes(
     logged = rows(db, "SELECT COUNT(*) FROM questions")[0][0]
     assert logged == len(answered)
     assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+
+
+async def test_sigterm_with_a_backlog_loses_and_repeats_nothing(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    """More waiting than Telegram's 30 messages/s let out in the shutdown grace.
+
+    The bot must take no more than it can answer on the way out; the rest stays
+    with Telegram and is answered after the restart, each question exactly once.
+    """
+    db = tmp_path / "bot.sqlite3"
+    backlog = 400
+    askers = {8000 + n for n in range(backlog)}
+    for user_id in sorted(askers):
+        fake.say("Wer ist Liang Wenfeng?", user=FakeTelegram.user(user_id, f"B{user_id}", "de"))
+    process = await _bot_process(fake, tmp_path, db)
+    try:
+        await fake.wait_for("sendMessage", within=20)
+        await asyncio.sleep(1.0)
+        log, stop_seconds = await _stop(process)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0, log[-3000:]
+    assert stop_seconds < 10, log[-3000:]
+    before_restart = len(fake.sent())
+    assert 0 < before_restart < backlog  # SIGTERM came with part of the backlog waiting
+    # Never more taken from Telegram than the bot has room for (64 in hand).
+    assert max(int(c.params.get("limit") or 100) for c in fake.calls_to("getUpdates")) <= 64
+
+    process = await _bot_process(fake, tmp_path, db)
+    try:
+        await fake.wait_for("sendMessage", backlog, within=60)
+        await asyncio.sleep(1.0)  # a repeated answer would show up now
+        log, _ = await _stop(process)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    answers = Counter(c.params["chat_id"] for c in fake.sent())
+    assert set(answers) == askers, (len(set(answers)), log[-2000:])
+    assert [chat for chat, n in answers.items() if n > 1] == []
+    assert rows(db, "SELECT COUNT(*) FROM questions") == [(backlog,)]
 
 
 async def _ask_and_tap(fake: FakeTelegram) -> int:

@@ -768,7 +768,7 @@ async def test_token_never_appears_in_log_output(
     await bot.adapter.stop()
     output = debug_logs.read()
     # (The Bot API payloads themselves never reach the log: see tests/test_abuse.py.)
-    assert "telegram.ext.Updater" in output and "Traceback" in output  # the logs were captured
+    assert "telegram.ext.Application" in output and "Traceback" in output  # logs were captured
     assert "[redacted]" in output  # ... the token was on its way into them ...
     assert TOKEN not in output and TOKEN.split(":")[1] not in output  # ... and never got there
 

@@ -7,7 +7,6 @@ Driven by hand (initialize/start/updater, and the matching stops) rather than
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import re
 import secrets
@@ -22,6 +21,7 @@ from bot import logs
 from bot.adapters.base import Adapter, Services
 from bot.adapters.telegram.commands import bot_commands
 from bot.adapters.telegram.handlers import App, Handlers
+from bot.adapters.telegram.polling import Poller, UpdateQueue
 from bot.adapters.telegram.transport import AiohttpRequest
 from bot.app import StartupError
 from bot.core.models import LANGUAGES
@@ -35,6 +35,8 @@ WRITE_TIMEOUT = 10.0
 POOL_TIMEOUT = 5.0
 SEND_RETRIES = 3  # the rate limiter waits out a 429's retry_after this many times
 CONCURRENT_UPDATES = 32
+IN_HAND = 64  # updates taken from Telegram but not yet handled (see polling.py)
+DRAIN_SECONDS = 6.0  # on stop, for the updates in hand; within the runtime's 8 s
 SEND_CONNECTIONS = 32  # one per update handled at once
 START_ATTEMPTS = 4  # getMe attempts at start-up when the network is not there yet
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -79,6 +81,8 @@ class TelegramAdapter(Adapter):
         self.poll_timeout = poll_timeout
         self._reachable = False
         self._initialized = False
+        self._poller: Poller | None = None
+        self._updates = UpdateQueue()
         timeouts: dict[str, Any] = {
             "connect_timeout": CONNECT_TIMEOUT,
             "read_timeout": READ_TIMEOUT,
@@ -95,7 +99,10 @@ class TelegramAdapter(Adapter):
             .request(self._requests[0])
             .get_updates_request(self._requests[1])
             .concurrent_updates(CONCURRENT_UPDATES)
+            .update_queue(self._updates)
         )
+        if not self.webhook_mode:
+            builder = builder.updater(None)  # polling is ours: see polling.py
         if send_limits:
             builder = builder.rate_limiter(AIORateLimiter(max_retries=SEND_RETRIES))
         if settings.telegram_base_url:
@@ -110,9 +117,11 @@ class TelegramAdapter(Adapter):
     @property
     def connected(self) -> bool:
         app = self.application
-        if not app.running or app.updater is None or not app.updater.running:
+        if not app.running:
             return False
-        return self.webhook_mode or self._reachable
+        if self.webhook_mode:
+            return app.updater is not None and app.updater.running
+        return self._poller is not None and self._poller.running and self._reachable
 
     @property
     def webhook_mode(self) -> bool:
@@ -135,6 +144,8 @@ class TelegramAdapter(Adapter):
         """Stop fetching, let handlers in flight finish, close the HTTP clients."""
         app = self.application
         steps = []
+        if self._poller is not None:
+            steps.append(self._stop_polling)
         if app.updater is not None and app.updater.running:
             steps.append(app.updater.stop)
         if app.running:
@@ -187,14 +198,32 @@ class TelegramAdapter(Adapter):
             log.warning("Telegram: could not register the command menu: %s", exc)
 
     async def _start_polling(self) -> None:
-        assert self.application.updater is not None
-        await self.application.updater.start_polling(
-            timeout=dt.timedelta(seconds=self.poll_timeout),
+        # getUpdates fails with 409 while a webhook is set; keep updates that wait.
+        await self.application.bot.delete_webhook(drop_pending_updates=False)
+        self._poller = Poller(
+            self.application.bot,
+            self._updates,
+            window=IN_HAND,
+            timeout=self.poll_timeout,
             allowed_updates=ALLOWED_UPDATES,
-            bootstrap_retries=3,
-            error_callback=self._polling_error,
+            on_error=self._polling_error,
         )
+        self._poller.start()
         log.info("Telegram: long polling")
+
+    async def _stop_polling(self) -> None:
+        """Take no more updates, answer the ones in hand, then confirm them to Telegram."""
+        poller, self._poller = self._poller, None
+        if poller is None:
+            return
+        await poller.stop()
+        if not await self._updates.handled(DRAIN_SECONDS):
+            log.warning(
+                "Telegram: %d updates still unanswered after %.0f s; stopping anyway",
+                self._updates.in_hand,
+                DRAIN_SECONDS,
+            )
+        await poller.confirm()
 
     async def _start_webhook(self) -> None:
         settings = self.services.settings

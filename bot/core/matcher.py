@@ -121,6 +121,13 @@ class Matcher:
         self._stopword_list = sorted(normalizer.all_stopwords)
         anchor_words = {fold(w) for i in knowledge.intents.values() for w in i.anchors}
 
+        typo_of_function_word: dict[str, bool] = {}  # each example word is checked once
+
+        def kept(surface: str) -> bool:
+            if surface not in typo_of_function_word:
+                typo_of_function_word[surface] = self._function_word_typo(surface)
+            return not typo_of_function_word[surface]
+
         def terms(text: str, lang: Language) -> list[str]:
             found = [
                 t
@@ -128,7 +135,7 @@ class Matcher:
                 if is_concept(t.key)
                 or t.surface in anchor_words
                 or len(t.surface) < 4
-                or not self._function_word_typo(t.surface)
+                or kept(t.surface)
                 or t.surface in dictionary
             ]  # an example written as chat ("wass ist...") must not teach "wass"
             for term in found:

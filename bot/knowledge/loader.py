@@ -52,12 +52,14 @@ def default_knowledge_dir() -> Path:
 
 
 _UNREADABLE = object()
+# libyaml when PyYAML was built with it (the wheels are): the knowledge parses 5x faster.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _read_yaml(path: Path, problems: list[str]) -> Any:
     """The parsed file, or _UNREADABLE after recording why it could not be read."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""

@@ -2,10 +2,12 @@
 # Stage 1: build wheels for the bot and every dependency.
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY bot ./bot
 COPY knowledge ./knowledge
-RUN pip wheel --no-cache-dir --wheel-dir /wheels ".[all]"
+# Exactly the locked versions, then the bot itself without resolving again.
+RUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.lock \
+ && pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 # Stage 2: a slim runtime with only the installed wheels.
 FROM python:3.11-slim

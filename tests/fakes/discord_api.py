@@ -353,7 +353,8 @@ class Fault:
     status: int = 429
     retry_after: float = 0.05
     is_global: bool = False
-    drop: bool = False
+    drop: bool = False  # close the connection before handling the request
+    drop_after: bool = False  # handle it, then close the connection without the answer
 
 
 @dataclass
@@ -440,6 +441,7 @@ class FakeDiscord:
         self.requests: list[Request] = []
         self.faults: list[Fault] = []
         self.messages: dict[int, dict[str, Any]] = {}
+        self._by_nonce: dict[tuple[int, str], int] = {}  # (channel, nonce) -> message id
         self.commands: dict[int | None, list[dict[str, Any]]] = {}
         self.interactions: dict[int, dict[str, Any]] = {}
         self.gateway_ops: list[int] = []
@@ -528,9 +530,12 @@ class FakeDiscord:
         retry_after: float = 0.05,
         is_global: bool = False,
         drop: bool = False,
+        drop_after: bool = False,
     ) -> Fault:
         """Fail the next ``times`` requests whose path matches the regex ``path``."""
-        fault = Fault(method, re.compile(path), times, status, retry_after, is_global, drop)
+        fault = Fault(
+            method, re.compile(path), times, status, retry_after, is_global, drop, drop_after
+        )
         self.faults.append(fault)
         return fault
 
@@ -608,7 +613,7 @@ class FakeDiscord:
         self.requests.append(record)
         self._notify()
         fault = self._fault_for(request.method, path)
-        if fault is not None:
+        if fault is not None and not fault.drop_after:
             record.status = fault.status
             if fault.drop:
                 assert request.transport is not None
@@ -644,6 +649,11 @@ class FakeDiscord:
             )
         record.status = status
         record.response = data
+        if fault is not None and fault.drop_after:
+            assert request.transport is not None
+            request.transport.close()  # handled, but the answer never arrives
+            record.status = 0
+            raise ConnectionResetError("fault: dropped after handling")
         if status == 204:
             return web.Response(status=204)
         return self._json(data, status)
@@ -750,8 +760,16 @@ class FakeDiscord:
         return data
 
     def _store_message(self, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        nonce = body.get("nonce")
+        if body.get("enforce_nonce") and nonce is not None:
+            # Discord: the same author and nonce again returns the message already made.
+            earlier = self._by_nonce.get((channel_id, str(nonce)))
+            if earlier is not None:
+                return self.messages[earlier]
         data = self._message(channel_id, body)
         self.messages[int(data["id"])] = data
+        if nonce is not None:
+            self._by_nonce[(channel_id, str(nonce))] = int(data["id"])
         return data
 
     def _edit_message(self, message_id: int, body: dict[str, Any]) -> dict[str, Any]:

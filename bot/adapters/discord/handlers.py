@@ -12,11 +12,13 @@ import asyncio
 import contextlib
 import logging
 import re
+import secrets
 from collections import OrderedDict
 from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+import aiohttp
 import discord
 from discord.app_commands import Choice
 
@@ -61,6 +63,22 @@ def _message_kwargs(
     if view is not None:
         kwargs["view"] = view
     return kwargs
+
+
+async def _post(channel: discord.abc.Messageable, kwargs: dict[str, Any]) -> discord.Message:
+    """Send, and once more if the connection broke before Discord's answer arrived.
+
+    The nonce makes the repeat safe: with ``enforce_nonce`` (which discord.py sets
+    whenever a nonce is given) Discord returns the message it already created for
+    it instead of posting a second one. So a reset costs neither the answer nor a
+    duplicate.
+    """
+    kwargs = {**kwargs, "nonce": secrets.token_hex(8)}
+    try:
+        return await channel.send(**kwargs)
+    except (aiohttp.ClientConnectionError, ConnectionError) as exc:
+        log.info("Discord: connection lost while sending (%s); sending again", type(exc).__name__)
+        return await channel.send(**kwargs)
 
 
 # Discord markup that is not part of a question: mentions of users, roles and
@@ -174,7 +192,7 @@ class Handlers:
             if index == 0:
                 kwargs["reference"] = origin.to_reference(fail_if_not_exists=False)
                 kwargs["mention_author"] = False
-            sent = await origin.channel.send(**kwargs)
+            sent = await _post(origin.channel, kwargs)
             if last:
                 carrier = sent.id
                 if view is not None:

@@ -34,9 +34,17 @@ class Server:
     def __init__(self) -> None:
         self.seen: list[dict[str, Any]] = []
         self.delay = 0.0
+        self.drops = 0  # requests to read, then answer by closing the connection
         self.base = ""
 
     async def handle(self, request: web.Request) -> web.Response:
+        if self.drops:
+            self.drops -= 1
+            await request.read()
+            self.seen.append({"dropped": True})
+            assert request.transport is not None
+            request.transport.abort()
+            raise ConnectionResetError("dropped on purpose")
         entry: dict[str, Any] = {
             "type": request.content_type,
             "agent": request.headers.get("User-Agent"),
@@ -141,3 +149,32 @@ async def test_use_before_initialize_and_double_shutdown() -> None:
     await transport.shutdown()  # PTB may call it twice on a failed start
     with pytest.raises(RuntimeError):
         await transport.do_request("http://127.0.0.1:9/", "POST")
+
+
+async def test_a_broken_connection_is_tried_once_more(
+    server: Server, request_class: AiohttpRequest
+) -> None:
+    server.drops = 1
+    status, _ = await request_class.do_request(
+        f"{server.base}/botT/sendMessage", "POST", _data(chat_id=7, text="hi")
+    )
+    assert status == 201
+    assert [s.get("dropped", False) for s in server.seen] == [True, False]
+    assert server.seen[-1]["form"] == {"chat_id": "7", "text": "hi"}
+
+    server.seen.clear()
+    server.drops = 2  # broken twice: PTB gets its NetworkError
+    with pytest.raises(NetworkError):
+        await request_class.do_request(f"{server.base}/botT/sendMessage", "POST", _data(text="x"))
+    assert len(server.seen) == 2
+
+
+async def test_uploads_are_not_sent_twice(server: Server, request_class: AiohttpRequest) -> None:
+    server.drops = 1
+    with pytest.raises(NetworkError):
+        await request_class.do_request(
+            f"{server.base}/botT/sendDocument",
+            "POST",
+            _data(chat_id=7, document=InputFile(b"hello", filename="note.txt")),
+        )
+    assert len(server.seen) == 1

@@ -10,12 +10,15 @@ error mapping stay PTB's own.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+log = logging.getLogger(__name__)
 
 _Timeout = float | None
 _Default = type(BaseRequest.DEFAULT_NONE)  # PTB's "not given" marker
@@ -80,15 +83,28 @@ class AiohttpRequest(BaseRequest):
         if session is None or session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
         timeout = self._timeout(read_timeout, write_timeout, connect_timeout, pool_timeout)
-        try:
-            async with session.request(
-                method, url, data=_body(request_data), timeout=timeout
-            ) as response:
-                return response.status, await response.read()
-        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            raise TimedOut(f"Timed out: {type(exc).__name__}") from exc
-        except aiohttp.ClientError as exc:
-            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+        # A connection that breaks before the answer arrives (typically a kept-alive
+        # one the server had just closed) is tried once more on a new one. Telegram
+        # has no idempotency key: if it had already sent the message, the chat sees
+        # it twice, which beats an error notice instead of the answer.
+        again = request_data is None or not request_data.contains_files
+        while True:
+            try:
+                async with session.request(
+                    method, url, data=_body(request_data), timeout=timeout
+                ) as response:
+                    return response.status, await response.read()
+            except aiohttp.ClientConnectorError as exc:  # never connected: nothing was sent
+                raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+                if not again:
+                    raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+                again = False
+                log.info("Telegram: connection lost (%s); trying once more", type(exc).__name__)
+            except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+                raise TimedOut(f"Timed out: {type(exc).__name__}") from exc
+            except aiohttp.ClientError as exc:
+                raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
 
     def _timeout(self, read: Any, write: Any, connect: Any, pool: Any) -> aiohttp.ClientTimeout:
         given = {"read": read, "write": write, "connect": connect, "pool": pool}

@@ -1,7 +1,8 @@
 """The Telegram adapter's life cycle: build the Application, poll or serve a webhook, stop.
 
-Driven by hand (initialize/start/updater, and the matching stops) rather than
-``run_polling``, which owns and closes the event loop the rest of the bot shares.
+Driven by hand (initialize/start, then our own long polling from :mod:`.polling`
+or PTB's webhook server, and the matching stops) rather than ``run_polling``, which
+owns and closes the event loop the rest of the bot shares.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -121,9 +122,11 @@ async def test_kill_9_under_load_loses_no_acknowledged_write(tmp_path: Path) -> 
 # -- storage failing under the running bot -----------------------------------------------------
 
 
+@contextlib.asynccontextmanager
 async def _bot_process(
     fake: FakeTelegram, tmp_path: Path, db: Path, *launch: str, **env: str
-) -> asyncio.subprocess.Process:
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """``python -m bot run`` against ``fake``; killed on the way out if still running."""
     environment = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(REPO),
@@ -138,13 +141,19 @@ async def _bot_process(
     command = [sys.executable, "-m", "bot", "run"]
     if launch:
         command = [sys.executable, str(LAUNCHER), *launch, *command]
-    return await asyncio.create_subprocess_exec(
+    process = await asyncio.create_subprocess_exec(
         *command,
         cwd=tmp_path,  # no stray .env
         env=environment,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
 
 
 async def _stop(process: asyncio.subprocess.Process, within: float = 15) -> tuple[str, float]:
@@ -199,23 +208,25 @@ async def test_storage_faults_keep_the_bot_answering_and_log_once(
             pytest.skip(f"cannot make a file read-only for this process here: {err[-300:]!r}")
     else:
         launch = f"disk-full:{db.stat().st_size}"  # no file may outgrow the database as it is
-    process = await _bot_process(fake, tmp_path, db, launch)
-    try:
-        await fake.wait_for("deleteWebhook", within=20)
-        users = [FakeTelegram.user(3000 + n, f"U{n}", "de") for n in range(40)]
-        for n, user in enumerate(users):
-            # Misses keep their text in the log: they are the biggest writes.
-            fake.say("Wie wird das Wetter in Quxlingen? " * 10 if n % 2 else "Kosten", user=user)
-            await asyncio.sleep(0.02)
-        calls = await fake.wait_for("sendMessage", len(users), within=20)
-        answer = next(c for c in calls if "5,58" in _shown(c))
-        fake.tap(fake.message_of(answer), answer.buttons[0]["callback_data"], user=users[0])
-        fake.say("/lang en", user=users[2])
-        fake.say("Wer ist Liang Wenfeng?", user=FakeTelegram.user(2001, "Chosen", "de"))
-        await fake.wait_for("answerCallbackQuery", within=10)
-        calls = await fake.wait_for("sendMessage", len(users) + 2, within=10)
-    finally:
-        log, _ = await _stop(process)
+    async with _bot_process(fake, tmp_path, db, launch) as process:
+        try:
+            await fake.wait_for("deleteWebhook", within=20)
+            users = [FakeTelegram.user(3000 + n, f"U{n}", "de") for n in range(40)]
+            for n, user in enumerate(users):
+                # Misses keep their text in the log: they are the biggest writes.
+                fake.say(
+                    "Wie wird das Wetter in Quxlingen? " * 10 if n % 2 else "Kosten", user=user
+                )
+                await asyncio.sleep(0.02)
+            calls = await fake.wait_for("sendMessage", len(users), within=20)
+            answer = next(c for c in calls if "5,58" in _shown(c))
+            fake.tap(fake.message_of(answer), answer.buttons[0]["callback_data"], user=users[0])
+            fake.say("/lang en", user=users[2])
+            fake.say("Wer ist Liang Wenfeng?", user=FakeTelegram.user(2001, "Chosen", "de"))
+            await fake.wait_for("answerCallbackQuery", within=10)
+            calls = await fake.wait_for("sendMessage", len(users) + 2, within=10)
+        finally:
+            log, _ = await _stop(process)
     assert process.returncode == 0, log[-3000:]
     assert fake.calls_to("sendMessage", ok=False) == []
     replies = [_shown(c) for c in calls]
@@ -270,9 +281,8 @@ async def test_sigterm_under_load_finishes_replies_and_flushes_writes(
     fake: FakeTelegram, tmp_path: Path
 ) -> None:
     db = tmp_path / "bot.sqlite3"
-    process = await _bot_process(fake, tmp_path, db)
     questions = 120
-    try:
+    async with _bot_process(fake, tmp_path, db) as process:
         await fake.wait_for("deleteWebhook", within=20)
         first = await _ask_and_tap(fake)
         # From now on every reply takes a while to send: many are in flight at once.
@@ -284,10 +294,6 @@ async def test_sigterm_under_load_finishes_replies_and_flushes_writes(
         in_flight = [c for c in fake.calls if c.method == "sendMessage" and c.status == 0]
         assert len(in_flight) >= 5  # SIGTERM arrives with replies half-sent
         log, stop_seconds = await _stop(process)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
     assert process.returncode == 0, log[-3000:]
     assert stop_seconds < 10, log[-3000:]
     assert "stopped" in log
@@ -324,15 +330,10 @@ async def test_sigterm_with_a_backlog_loses_and_repeats_nothing(
     askers = {8000 + n for n in range(backlog)}
     for user_id in sorted(askers):
         fake.say("Wer ist Liang Wenfeng?", user=FakeTelegram.user(user_id, f"B{user_id}", "de"))
-    process = await _bot_process(fake, tmp_path, db)
-    try:
+    async with _bot_process(fake, tmp_path, db) as process:
         await fake.wait_for("sendMessage", within=20)
         await asyncio.sleep(1.0)
         log, stop_seconds = await _stop(process)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
     assert process.returncode == 0, log[-3000:]
     assert stop_seconds < 10, log[-3000:]
     before_restart = len(fake.sent())
@@ -340,15 +341,10 @@ async def test_sigterm_with_a_backlog_loses_and_repeats_nothing(
     # Never more taken from Telegram than the bot has room for (64 in hand).
     assert max(int(c.params.get("limit") or 100) for c in fake.calls_to("getUpdates")) <= 64
 
-    process = await _bot_process(fake, tmp_path, db)
-    try:
+    async with _bot_process(fake, tmp_path, db) as process:
         await fake.wait_for("sendMessage", backlog, within=60)
         await asyncio.sleep(1.0)  # a repeated answer would show up now
         log, _ = await _stop(process)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
     answers = Counter(c.params["chat_id"] for c in fake.sent())
     assert set(answers) == askers, (len(set(answers)), log[-2000:])
     assert [chat for chat, n in answers.items() if n > 1] == []

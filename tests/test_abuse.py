@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import time
@@ -43,6 +44,7 @@ from bot.nlp.normalizer import Normalizer
 from bot.storage import Store
 from tests.fakes import discord_api as dc
 from tests.fakes.telegram_api import BOT_USERNAME, TOKEN, Call, FakeTelegram, parse_html
+from tests.fakes.telegram_api import settings_for as tg_settings_for
 
 ADMIN = 4242
 LIANG_DE = "gegründet"
@@ -236,13 +238,7 @@ async def make_tg(tmp_path: Path, knowledge: Knowledge) -> AsyncIterator[MakeTg]
         fake = FakeTelegram()
         await fake.start()
         fakes.append(fake)
-        values: dict[str, Any] = {
-            "telegram_token": TOKEN,
-            "telegram_base_url": fake.base_url,
-            "telegram_admin_ids": str(ADMIN),
-            **overrides,
-        }
-        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        settings = tg_settings_for(fake, **{"telegram_admin_ids": str(ADMIN), **overrides})
         engine = Engine(knowledge, settings.engine_options())
         db = tmp_path / f"bot{len(made)}.sqlite3"
         store = await Store.open(db)
@@ -399,10 +395,10 @@ class DcBot:
     db: Path
 
 
-@pytest.fixture
-async def dcbot(tmp_path: Path, knowledge: Knowledge) -> AsyncIterator[DcBot]:
+@contextlib.asynccontextmanager
+async def running_dcbot(tmp_path: Path, engine: Engine) -> AsyncIterator[DcBot]:
+    """A started Discord adapter on a fresh fake, with its own SQLite file."""
     async with dc.FakeDiscord.running() as fake:
-        engine = Engine(knowledge)
         db = tmp_path / "bot.sqlite3"
         store = await Store.open(db)
         engine.sink = store
@@ -415,7 +411,13 @@ async def dcbot(tmp_path: Path, knowledge: Knowledge) -> AsyncIterator[DcBot]:
         finally:
             await adapter.stop()
             await store.close()
-    for request in fake.requests:  # nothing sent may ping, or be refused
+
+
+@pytest.fixture
+async def dcbot(tmp_path: Path, knowledge: Knowledge) -> AsyncIterator[DcBot]:
+    async with running_dcbot(tmp_path, Engine(knowledge)) as bot:
+        yield bot
+    for request in bot.fake.requests:  # nothing sent may ping, or be refused
         msg = request.message
         assert request.status not in (400, 401, 404), (request.path, request.body)
         if msg is not None and (msg.get("content") or msg.get("embeds")):
@@ -497,33 +499,23 @@ async def test_telegram_a_pick_on_someone_elses_question_is_theirs_to_forget(
 async def test_discord_a_pick_on_someone_elses_question_is_theirs_to_forget(
     tmp_path: Path, knowledge: Knowledge
 ) -> None:
-    async with dc.FakeDiscord.running() as fake:
-        engine = Engine(knowledge, EngineOptions(thresholds=Thresholds(answer=100.1, suggest=40)))
-        db = tmp_path / "bot.sqlite3"
-        store = await Store.open(db)
-        engine.sink = store
-        gate = FloodGate(Rate(100, 60), Rate(100, 60))
-        services = Services(engine, store, dc.settings_for(fake), gate)
-        adapter = DiscordAdapter(services, guild_ready_timeout=0.05, ready_timeout=5.0)
-        await adapter.start()
-        try:
-            mark = fake.mark()
-            question = "Wer ist Liang Wenfeng?"
-            await fake.send_message(f"<@{dc.BOT_ID}> {question}", mentions=[dc.BOT_ID])
-            (offer,) = await fake.wait_request("POST", CHANNEL_POST, after=mark)
-            mark = fake.mark()
-            await fake.click(fake.message_of(offer), offer.custom_ids[0], user_id=dc.BOB_ID)
-            await fake.wait_request("POST", CALLBACK, after=mark)
-            await store.flush()
-            with sqlite3.connect(db) as conn:
-                picks = conn.execute("SELECT user_hash, question FROM suggestion_picks").fetchall()
-            assert picks == [(store.hash("discord", "user", str(dc.ALICE_ID)), question)]
-            await slash(fake, "forget")  # Alice
-            with sqlite3.connect(db) as conn:
-                assert conn.execute("SELECT COUNT(*) FROM suggestion_picks").fetchall() == [(0,)]
-        finally:
-            await adapter.stop()
-            await store.close()
+    hesitant = Engine(knowledge, EngineOptions(thresholds=Thresholds(answer=100.1, suggest=40)))
+    async with running_dcbot(tmp_path, hesitant) as bot:
+        fake, store, db = bot.fake, bot.store, bot.db
+        mark = fake.mark()
+        question = "Wer ist Liang Wenfeng?"
+        await fake.send_message(f"<@{dc.BOT_ID}> {question}", mentions=[dc.BOT_ID])
+        (offer,) = await fake.wait_request("POST", CHANNEL_POST, after=mark)
+        mark = fake.mark()
+        await fake.click(fake.message_of(offer), offer.custom_ids[0], user_id=dc.BOB_ID)
+        await fake.wait_request("POST", CALLBACK, after=mark)
+        await store.flush()
+        with sqlite3.connect(db) as conn:
+            picks = conn.execute("SELECT user_hash, question FROM suggestion_picks").fetchall()
+        assert picks == [(store.hash("discord", "user", str(dc.ALICE_ID)), question)]
+        await slash(fake, "forget")  # Alice
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM suggestion_picks").fetchall() == [(0,)]
 
 
 # -- nothing leaks ---------------------------------------------------------------------------

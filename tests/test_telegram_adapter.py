@@ -43,6 +43,7 @@ from tests.fakes.telegram_api import (
     FakeTelegram,
     free_port,
     parse_html,
+    settings_for,
 )
 
 ADMIN = 4242
@@ -89,13 +90,7 @@ async def make_bot(
 
     async def make(engine: Engine | None = None, **overrides: Any) -> Bot:
         engine = engine or shared_engine
-        values: dict[str, Any] = {
-            "telegram_token": TOKEN,
-            "telegram_base_url": fake.base_url,
-            "telegram_admin_ids": str(ADMIN),
-        }
-        values.update(overrides)
-        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        settings = settings_for(fake, **{"telegram_admin_ids": str(ADMIN), **overrides})
         db = tmp_path / "bot.sqlite3"
         store = await Store.open(db)
         engine.sink = store

@@ -28,6 +28,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.config import Settings
+
 TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijklmn"
 BOT_ID = 123456789
 BOT_USERNAME = "DeepSeekFaqBot"
@@ -138,6 +140,13 @@ def visible(text: str, parse_mode: str | None) -> str:
     if utf16_len(shown) > MAX_TEXT:
         raise ApiError(400, "Bad Request: message is too long")
     return shown
+
+
+def settings_for(fake: FakeTelegram, **extra: Any) -> Settings:
+    """Bot settings pointing the Bot API at ``fake``, with the fake's token."""
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None, telegram_token=TOKEN, telegram_base_url=fake.base_url, **extra
+    )
 
 
 def free_port() -> int:

@@ -209,18 +209,12 @@ async def _telegram_echo(settings: Any) -> Callable[[], Awaitable[None]]:
     from bot.adapters.telegram import adapter as tg
     from bot.adapters.telegram.transport import AiohttpRequest
 
-    timeouts: dict[str, Any] = {
-        "connect_timeout": tg.CONNECT_TIMEOUT,
-        "read_timeout": tg.READ_TIMEOUT,
-        "write_timeout": tg.WRITE_TIMEOUT,
-        "pool_timeout": tg.POOL_TIMEOUT,
-    }
     app = (
         ApplicationBuilder()
         .token(settings.telegram_token.get_secret_value())
         .base_url(settings.telegram_base_url)
-        .request(AiohttpRequest(connections=tg.SEND_CONNECTIONS, **timeouts))
-        .get_updates_request(AiohttpRequest(connections=2, **timeouts))
+        .request(AiohttpRequest(connections=tg.SEND_CONNECTIONS, **tg.TIMEOUTS))
+        .get_updates_request(AiohttpRequest(connections=2, **tg.TIMEOUTS))
         .concurrent_updates(tg.CONCURRENT_UPDATES)
         .build()
     )

@@ -30,10 +30,12 @@ from bot.core.models import LANGUAGES
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
-CONNECT_TIMEOUT = 5.0
-READ_TIMEOUT = 10.0  # for getUpdates, on top of the long-poll timeout
-WRITE_TIMEOUT = 10.0
-POOL_TIMEOUT = 5.0
+TIMEOUTS = {  # seconds, as AiohttpRequest takes them
+    "connect_timeout": 5.0,
+    "read_timeout": 10.0,  # for getUpdates, on top of the long-poll timeout
+    "write_timeout": 10.0,
+    "pool_timeout": 5.0,
+}
 SEND_RETRIES = 3  # the rate limiter waits out a 429's retry_after this many times
 CONCURRENT_UPDATES = 32
 IN_HAND = 64  # updates taken from Telegram but not yet handled (see polling.py)
@@ -84,15 +86,9 @@ class TelegramAdapter(Adapter):
         self._initialized = False
         self._poller: Poller | None = None
         self._updates = UpdateQueue()
-        timeouts: dict[str, Any] = {
-            "connect_timeout": CONNECT_TIMEOUT,
-            "read_timeout": READ_TIMEOUT,
-            "write_timeout": WRITE_TIMEOUT,
-            "pool_timeout": POOL_TIMEOUT,
-        }
         self._requests = (
-            AiohttpRequest(connections=SEND_CONNECTIONS, **timeouts),
-            _TrackedRequest(self, connections=2, **timeouts),
+            AiohttpRequest(connections=SEND_CONNECTIONS, **TIMEOUTS),
+            _TrackedRequest(self, connections=2, **TIMEOUTS),
         )
         builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder()

@@ -130,25 +130,25 @@ class Poller:
                     timeout=dt.timedelta(seconds=self.timeout),
                     allowed_updates=self.allowed_updates,
                 )
-            except RetryAfter as exc:
-                self.on_error(exc)
-                await asyncio.sleep(_seconds(exc.retry_after))
-                continue
-            except TelegramError as exc:
-                self.on_error(exc)
-                if isinstance(exc, InvalidToken | Conflict):
-                    backoff = MAX_BACKOFF  # someone else's move: no point in hurrying
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
-                continue
-            except Exception:
-                log.exception("Telegram: getUpdates returned something unusable; retrying")
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
+            except Exception as exc:
+                wait, backoff = self._pause(exc, backoff)
+                await asyncio.sleep(wait)
                 continue
             backoff = 1.0
             self._confirmed = self._offset  # asking from _offset confirmed all below it
             self._take(updates)
+
+    def _pause(self, exc: Exception, backoff: float) -> tuple[float, float]:
+        """Report a failed getUpdates: how long to wait now, and the back-off after that."""
+        if not isinstance(exc, TelegramError):
+            log.exception("Telegram: getUpdates returned something unusable; retrying")
+        else:
+            self.on_error(exc)
+            if isinstance(exc, RetryAfter):
+                return _seconds(exc.retry_after), backoff  # Telegram said how long
+            if isinstance(exc, InvalidToken | Conflict):
+                return MAX_BACKOFF, MAX_BACKOFF  # someone else's move: no point in hurrying
+        return backoff, min(backoff * 2, MAX_BACKOFF)
 
     def _take(self, updates: Sequence[Update]) -> None:
         """Queue new updates in one go: a stop can never come between two of them."""

@@ -95,16 +95,16 @@ class AiohttpRequest(BaseRequest):
                 ) as response:
                     return response.status, await response.read()
             except aiohttp.ClientConnectorError as exc:  # never connected: nothing was sent
-                raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+                raise _network_error(exc) from exc
             except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
                 if not again:
-                    raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+                    raise _network_error(exc) from exc
                 again = False
                 log.info("Telegram: connection lost (%s); trying once more", type(exc).__name__)
             except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
                 raise TimedOut(f"Timed out: {type(exc).__name__}") from exc
             except aiohttp.ClientError as exc:
-                raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+                raise _network_error(exc) from exc
 
     def _timeout(self, read: Any, write: Any, connect: Any, pool: Any) -> aiohttp.ClientTimeout:
         given = {"read": read, "write": write, "connect": connect, "pool": pool}
@@ -115,6 +115,11 @@ class AiohttpRequest(BaseRequest):
             sock_connect=t["connect"],
             sock_read=t["read"],
         )
+
+
+def _network_error(exc: aiohttp.ClientError) -> NetworkError:
+    """PTB's error for a failed request, naming what aiohttp saw."""
+    return NetworkError(f"aiohttp.{type(exc).__name__}: {exc}")
 
 
 def _sum(parts: Iterable[float | None]) -> float | None:

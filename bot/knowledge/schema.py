@@ -63,6 +63,13 @@ class SourcesFile(_Strict):
     sources: list[Source] = Field(min_length=1)
 
 
+class Evidence(_Strict):
+    """A short passage quoted verbatim (German, as published) from one source."""
+
+    source: str
+    quote: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=400)]
+
+
 class Intent(_Strict):
     """A question people ask, the ways they ask it, and the curated answer."""
 
@@ -73,6 +80,7 @@ class Intent(_Strict):
     anchors: list[NonEmpty] = Field(default_factory=list)
     answer: Localized
     sources: list[str] = Field(min_length=1)
+    evidence: list[Evidence] = Field(default_factory=list)
 
     @field_validator("id")
     @classmethod
@@ -87,6 +95,7 @@ class Topic(_Strict):
     title: Localized
     summary: Localized
     aliases: list[NonEmpty] = Field(default_factory=list)
+    reviewed: dt.date | None = None  # when a curator last checked this topic's answers
 
     @field_validator("id")
     @classmethod

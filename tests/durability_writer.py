@@ -1,7 +1,8 @@
 """Write to a bot database under load until killed; print one line per acknowledged write.
 
-Used by ``tests/test_durability.py``, which kills this process with SIGKILL at a random
-moment and then checks that every write acknowledged here is in the database.
+Used by ``tests/test_durability.py``, which kills this process with SIGKILL once it has
+acknowledged a given number of writes, and then checks that every write acknowledged
+here is in the database.
 
     python tests/durability_writer.py DB ROUND
 
@@ -51,11 +52,16 @@ async def feedback_and_forget(store: Store, prefix: str) -> None:
 
 
 async def question_log(store: Store, prefix: str) -> None:
-    """Unacknowledged load: the batched writer commits these alongside the acknowledged ones."""
-    for n in itertools.count():
+    """Unacknowledged load: the batched writer commits these alongside the acknowledged ones.
+
+    ``QUEUED <n>`` says how many rows were handed over so far (not that they are on disk).
+    """
+    for n in itertools.count(1):
         ctx = AskContext(PLATFORM, "-100555", f"{prefix}-asker-{n % 50}")
         for _ in range(20):
             store.record_question(ctx, MISSED, 1.0)
+        if n % 10 == 0:
+            ack(f"QUEUED {n * 20}")
         await asyncio.sleep(0.001)
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +41,7 @@ from bot.knowledge import Knowledge
 from bot.nlp.language import LanguageDetector
 from bot.nlp.normalizer import Normalizer
 from bot.storage import Store
+from tests.conftest import close_all
 from tests.fakes import discord_api as dc
 from tests.fakes.telegram_api import BOT_USERNAME, TOKEN, Call, FakeTelegram, parse_html
 from tests.fakes.telegram_api import settings_for as tg_settings_for
@@ -97,14 +97,11 @@ async def test_too_long_is_refused_before_any_matching_work(
     engine: Engine, spy: MatchingSpy, length: int
 ) -> None:
     question = ("Wer ist Liang Wenfeng? " * (length // 23 + 1))[:length]
-    started = time.perf_counter()
     reply = await engine.ask(question, AskContext("telegram", "1", "1"))
-    elapsed = time.perf_counter() - started
     assert reply.outcome is Outcome.REFUSED and reply.intent is None
     assert reply.text == message("too_long", reply.language, length=length, limit=1000)
     assert spy.calls == 0  # no normalising, no matching
     assert max(spy.detected, default=0) <= 1000  # only the allowed head was looked at
-    assert elapsed < 0.05
     assert engine.top_answers(question) == [] and spy.calls == 0  # inline mode too
     # The boundary: exactly at the limit, the question is matched.
     assert engine.answer(question[:1000]).outcome is not Outcome.REFUSED
@@ -250,12 +247,11 @@ async def make_tg(tmp_path: Path, knowledge: Knowledge) -> AsyncIterator[MakeTg]
         await adapter.start()
         return bot
 
-    yield make
-    for bot in made:
-        await bot.adapter.stop()
-        await bot.store.close()
-    for fake in fakes:
-        await fake.stop()
+    try:
+        yield make
+    finally:
+        closers = [c for bot in made for c in (bot.adapter.stop, bot.store.close)]
+        await close_all(*closers, *(fake.stop for fake in fakes))
 
 
 def shown(call: Call) -> str:

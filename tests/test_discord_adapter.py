@@ -83,16 +83,20 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
     opened = await Store.open(tmp_path / "bot.sqlite3")
-    yield opened
-    await opened.close()
+    try:
+        yield opened
+    finally:
+        await opened.close()
 
 
 @pytest.fixture
 def services(fake: FakeDiscord, store: Store, faq_engine: Engine) -> Iterator[Services]:
     faq_engine.sink = store
     gate = FloodGate(Rate(100, 60), Rate(100, 60))
-    yield Services(faq_engine, store, settings_for(fake), gate)
-    faq_engine.sink = None
+    try:
+        yield Services(faq_engine, store, settings_for(fake), gate)
+    finally:
+        faq_engine.sink = None
 
 
 async def started(services: Services, **options: Any) -> DiscordAdapter:
@@ -105,8 +109,10 @@ async def started(services: Services, **options: Any) -> DiscordAdapter:
 @pytest.fixture
 async def adapter(services: Services) -> AsyncIterator[DiscordAdapter]:
     running = await started(services)
-    yield running
-    await running.stop()
+    try:
+        yield running
+    finally:
+        await running.stop()
 
 
 def check_payloads(fake: FakeDiscord) -> None:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 import unicodedata
 from typing import Any
+from unittest import mock
 
 import discord
 import pytest
+import rapidfuzz.process
 from discord.http import handle_message_parameters
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -29,6 +30,7 @@ from bot.adapters.discord.handlers import question_text
 from bot.adapters.telegram import render as tg_render
 from bot.adapters.telegram.addressing import addressed_question, command_parts
 from bot.core.engine import Engine
+from bot.core.matcher import Matcher
 from bot.core.messages import message
 from bot.core.models import LANGUAGES, Outcome, Reply, SourceRef, Suggestion
 from bot.core.reports import stats_lines
@@ -248,16 +250,14 @@ def test_any_question_gets_a_well_formed_reply_that_does_not_echo_it(
 
 @SLOW
 @given(st.one_of(specials, st.characters(codec="utf-8")), st.sampled_from([None, *LANGUAGES]))
-def test_a_100000_character_question_is_refused_within_50_ms(
+def test_a_100000_character_question_is_refused_without_matching_it(
     faq: Engine, piece: str, lang: Any
 ) -> None:
     question = (piece * (100_000 // len(piece) + 1))[:100_000]
-    started = time.perf_counter()
-    reply = faq.answer(question, lang)
-    elapsed = time.perf_counter() - started
+    with mock.patch.object(Matcher, "match", side_effect=AssertionError("matched")):
+        reply = faq.answer(question, lang)
     assert reply.outcome is Outcome.REFUSED
     assert "100000" in reply.text and str(faq.options.max_question_chars) in reply.text
-    assert elapsed < 0.05, f"refusal took {elapsed * 1000:.1f} ms"
 
 
 def test_the_longest_allowed_questions_stay_cheap(faq: Engine) -> None:
@@ -271,10 +271,20 @@ def test_the_longest_allowed_questions_stay_cheap(faq: Engine) -> None:
         ("a" * limit),
         ("🤖\u200d" * limit)[:limit],
     ]
+    searches = 0
+    real_extract = rapidfuzz.process.extract
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal searches
+        searches += 1
+        return real_extract(*args, **kwargs)
+
     for question in worst:
-        started = time.perf_counter()
-        faq.answer(question)
-        assert time.perf_counter() - started < 1.0, question[:40]
+        searches = 0
+        with mock.patch.object(rapidfuzz.process, "extract", counted):
+            faq.answer(question)
+        # At most one typo search per distinct word: work grows with the question, no faster.
+        assert searches <= len(set(tokenize(question))), (question[:40], searches)
 
 
 # -- Telegram HTML -------------------------------------------------------------------------

@@ -13,8 +13,9 @@ import pytest
 
 from bot.core.engine import Engine
 from bot.core.models import AskContext
-from bot.storage import StorageError, Store
+from bot.storage import StorageError
 from bot.storage.migrations import LATEST
+from tests.conftest import OpenStore
 
 CTX = AskContext(platform="telegram", chat_id="-100777", user_id="424242")
 
@@ -32,23 +33,23 @@ def _rows(path: Path, sql: str) -> list[tuple]:  # type: ignore[type-arg]
         return conn.execute(sql).fetchall()
 
 
-async def test_schema_wal_and_key_file(tmp_path: Path) -> None:
+async def test_schema_wal_and_key_file(open_store: OpenStore, tmp_path: Path) -> None:
     db = tmp_path / "data" / "bot.sqlite3"
-    store = await Store.open(db)
+    store = await open_store(db)
     await store.close()
     assert _rows(db, "PRAGMA user_version") == [(LATEST,)]
     assert _rows(db, "PRAGMA journal_mode") == [("wal",)]
     key = db.with_name("bot.sqlite3.key")
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
-    reopened = await Store.open(db)  # migrations are idempotent
+    reopened = await open_store(db)  # migrations are idempotent
     await reopened.close()
 
 
 async def test_question_log_keeps_text_only_for_misses_and_no_raw_ids(
-    tmp_path: Path, knowledge
+    open_store: OpenStore, tmp_path: Path, knowledge
 ) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "bot.sqlite3"
-    store = await Store.open(db)
+    store = await open_store(db)
     engine = Engine(knowledge, sink=store)
     await engine.ask("Wer ist Liang Wenfeng?", CTX)
     await engine.ask("Wie wird das Wetter morgen in Hamburg?", CTX)
@@ -63,10 +64,11 @@ async def test_question_log_keeps_text_only_for_misses_and_no_raw_ids(
 
 
 async def test_feedback_is_durable_when_acknowledged_and_one_vote_per_reply(
+    open_store: OpenStore,
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "bot.sqlite3"
-    store = await Store.open(db, flush_interval=30)  # batching must not delay acknowledged writes
+    store = await open_store(db, flush_interval=30)  # batching must not delay acknowledged writes
     await store.record_feedback(CTX, "reply-1", "bans.italy", True)
     assert _rows(db, "SELECT helpful FROM feedback") == [(1,)]  # committed before returning
     await store.record_feedback(CTX, "reply-1", "bans.italy", False)
@@ -74,21 +76,23 @@ async def test_feedback_is_durable_when_acknowledged_and_one_vote_per_reply(
     await store.close()
 
 
-async def test_language_setting_persists(tmp_path: Path) -> None:
+async def test_language_setting_persists(open_store: OpenStore, tmp_path: Path) -> None:
     db = tmp_path / "bot.sqlite3"
-    store = await Store.open(db)
+    store = await open_store(db)
     assert await store.chat_language(CTX) is None
     await store.set_chat_language(CTX, "en")
     await store.close()
-    store = await Store.open(db)
+    store = await open_store(db)
     assert await store.chat_language(CTX) == "en"
     assert await store.chat_language(AskContext("discord", "1", "2")) is None
     await store.close()
 
 
-async def test_forget_removes_every_row_of_that_user_only(tmp_path: Path, knowledge) -> None:  # type: ignore[no-untyped-def]
+async def test_forget_removes_every_row_of_that_user_only(
+    open_store: OpenStore, tmp_path: Path, knowledge
+) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "bot.sqlite3"
-    store = await Store.open(db)
+    store = await open_store(db)
     engine = Engine(knowledge, sink=store)
     other = AskContext(platform="telegram", chat_id="-100777", user_id="99")
     for ctx in (CTX, other):
@@ -101,9 +105,9 @@ async def test_forget_removes_every_row_of_that_user_only(tmp_path: Path, knowle
         assert len(_rows(db, f"SELECT * FROM {table}")) == 1, table
 
 
-async def test_purge_by_age_and_stats(tmp_path: Path, knowledge) -> None:  # type: ignore[no-untyped-def]
+async def test_purge_by_age_and_stats(open_store: OpenStore, tmp_path: Path, knowledge) -> None:  # type: ignore[no-untyped-def]
     clock = Clock()
-    store = await Store.open(tmp_path / "bot.sqlite3", clock=clock)
+    store = await open_store(tmp_path / "bot.sqlite3", clock=clock)
     engine = Engine(knowledge, sink=store)
     await engine.ask("Wer ist Liang Wenfeng?", CTX)
     clock.now += dt.timedelta(days=40)
@@ -122,12 +126,13 @@ async def test_purge_by_age_and_stats(tmp_path: Path, knowledge) -> None:  # typ
 
 
 async def test_read_only_database_keeps_answering_and_logs_once(
+    open_store: OpenStore,
     tmp_path: Path,
     knowledge,
     caplog: pytest.LogCaptureFixture,  # type: ignore[no-untyped-def]
 ) -> None:
     db = tmp_path / "bot.sqlite3"
-    store = await Store.open(db, flush_interval=0.01)
+    store = await open_store(db, flush_interval=0.01)
     engine = Engine(knowledge, sink=store)
     await store._conn.execute("PRAGMA query_only = ON")  # every write now fails
     caplog.set_level(logging.ERROR)
@@ -143,17 +148,17 @@ async def test_read_only_database_keeps_answering_and_logs_once(
     await store.close()
 
 
-async def test_unopenable_database_is_a_clear_error(tmp_path: Path) -> None:
+async def test_unopenable_database_is_a_clear_error(open_store: OpenStore, tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(StorageError, match="cannot open database"):
-        await Store.open(blocker / "bot.sqlite3")
+        await open_store(blocker / "bot.sqlite3")
 
 
-async def test_newer_schema_refused(tmp_path: Path) -> None:
+async def test_newer_schema_refused(open_store: OpenStore, tmp_path: Path) -> None:
     db = tmp_path / "bot.sqlite3"
     with sqlite3.connect(db) as conn:
         conn.execute(f"PRAGMA user_version = {LATEST + 5}")
     with pytest.raises(StorageError, match="newer than this bot"):
-        await Store.open(db)
+        await open_store(db)
     assert os.path.exists(db)

@@ -36,6 +36,7 @@ from bot.core.ratelimit import FloodGate, Rate
 from bot.core.reports import privacy_text
 from bot.knowledge import Knowledge, load_knowledge
 from bot.storage import Store
+from tests.conftest import close_all, eventually
 from tests.fakes.telegram_api import (
     BOT_USERNAME,
     TOKEN,
@@ -75,8 +76,10 @@ def shared_engine(knowledge: Knowledge) -> Engine:
 async def fake() -> AsyncIterator[FakeTelegram]:
     server = FakeTelegram()
     await server.start()
-    yield server
-    await server.stop()
+    try:
+        yield server
+    finally:
+        await server.stop()
 
 
 MakeBot = Callable[..., Awaitable[Bot]]
@@ -101,11 +104,12 @@ async def make_bot(
         await adapter.start()
         return bot
 
-    yield make
-    for bot in made:
-        await bot.adapter.stop()
-        await bot.store.close()
-        bot.engine.sink = None
+    try:
+        yield make
+    finally:
+        for bot in made:
+            bot.engine.sink = None
+        await close_all(*(c for bot in made for c in (bot.adapter.stop, bot.store.close)))
 
 
 @pytest.fixture
@@ -589,11 +593,7 @@ async def test_server_goes_away_and_comes_back(bot: Bot) -> None:
     fake = bot.fake
     await fake.wait_for("getUpdates")
     await fake.stop()
-    for _ in range(100):  # the next getUpdates fails within a moment
-        if not bot.adapter.connected:
-            break
-        await asyncio.sleep(0.05)
-    assert not bot.adapter.connected
+    await eventually(lambda: not bot.adapter.connected, "the next getUpdates to fail")
     await asyncio.sleep(0.5)
     fake.say("Wer ist Liang Wenfeng?")  # queued while the bot cannot reach the server
     await fake.start()
@@ -658,16 +658,16 @@ async def _post_update(port: int, path: str, update: dict[str, Any], secret: str
 
 
 async def _wait_port(port: int) -> None:
-    for _ in range(100):
+    async def listening() -> bool:
         try:
             _, writer = await asyncio.open_connection("127.0.0.1", port)
         except OSError:
-            await asyncio.sleep(0.05)
-            continue
+            return False
         writer.close()
         await writer.wait_closed()
-        return
-    raise AssertionError(f"webhook server did not listen on {port}")
+        return True
+
+    await eventually(listening, f"the webhook server to listen on {port}")
 
 
 def _update(fake: FakeTelegram, text: str) -> dict[str, Any]:

@@ -74,16 +74,20 @@ async def server() -> AsyncIterator[Server]:
     await site.start()
     port = runner.addresses[0][1]
     state.base = f"http://127.0.0.1:{port}"
-    yield state
-    await runner.cleanup()
+    try:
+        yield state
+    finally:
+        await runner.cleanup()
 
 
 @pytest.fixture
 async def request_class() -> AsyncIterator[AiohttpRequest]:
     transport = AiohttpRequest(connections=4, **TIMEOUTS)
     await transport.initialize()
-    yield transport
-    await transport.shutdown()
+    try:
+        yield transport
+    finally:
+        await transport.shutdown()
 
 
 def _data(**params: object) -> RequestData:

@@ -297,20 +297,25 @@ class FakeTelegram:
         within: float = 5.0,
     ) -> list[Call]:
         """Wait until at least ``count`` matching calls were answered; return them all."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
-        while True:
-            found = [
+
+        def found() -> list[Call]:
+            return [
                 c for c in self.calls_to(method, ok=ok) if c.status and (where is None or where(c))
             ]
-            if len(found) >= count:
-                return found
+
+        await self.wait_until(lambda: len(found()) >= count, f"{count} x {method}", within)
+        return found()
+
+    async def wait_until(self, condition: Callable[[], bool], what: str, within: float) -> None:
+        """Wait until ``condition()`` holds; it is checked again whenever a request starts
+        or ends, so nothing here depends on how fast the machine is."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while not condition():
             remaining = deadline - loop.time()
             if remaining <= 0:
                 seen = [f"{c.method}:{c.status}" for c in self.calls[-15:]]
-                raise AssertionError(
-                    f"expected {count} x {method}, got {len(found)}; last calls: {seen}"
-                )
+                raise AssertionError(f"waited {within:g} s for {what}; last calls: {seen}")
             waiter = loop.create_future()
             self._waiters.add(waiter)
             try:
@@ -431,6 +436,7 @@ class FakeTelegram:
         method = request.match_info["method"]
         call = Call(method, await _params(request))
         self.calls.append(call)
+        self._wake()  # "in flight" is an event too
         try:
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
@@ -629,3 +635,21 @@ def _entities(text: str) -> list[dict[str, Any]]:
 def _shallow(message: dict[str, Any]) -> dict[str, Any]:
     """A message as it appears inside another (Telegram does not nest replies)."""
     return {k: v for k, v in message.items() if k != "reply_to_message"}
+
+
+async def _serve_forever(port: int) -> None:
+    """Stand-alone mode for checks outside pytest (the container check in .ci/run)."""
+    fake = FakeTelegram(port=port)
+    await fake.start()
+    print(f"fake Bot API on {fake.base_url} (token {TOKEN})", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await fake.stop()
+
+
+if __name__ == "__main__":
+    import sys
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve_forever(int(sys.argv[1]) if len(sys.argv) > 1 else 0))

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -104,7 +105,9 @@ class Store:
         batch_size: int = 500,
         error_log_interval: float = 60.0,
         clock: Callable[[], dt.datetime] | None = None,
+        ticker: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``clock`` dates rows; ``ticker`` paces the error log (both settable for tests)."""
         self._conn = conn
         self.hash = hasher
         self._flush_interval = flush_interval
@@ -113,9 +116,11 @@ class Store:
         self._last_error_log = float("-inf")
         self._suppressed_errors = 0
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._ticker = ticker
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self._languages: dict[tuple[str, str], Language | None] = {}
         self._writer: asyncio.Task[None] | None = None
+        self._closed = False
         self.healthy = True
         self.dropped_rows = 0
 
@@ -127,6 +132,7 @@ class Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             key = load_or_create_key(key_path_for(path))
+            _create_private(path)
             conn = await aiosqlite.connect(path, isolation_level=None)
         except (OSError, ValueError, sqlite3.Error) as exc:
             raise StorageError(f"cannot open database {path}: {exc}") from exc
@@ -149,12 +155,17 @@ class Store:
             self._writer = asyncio.create_task(self._write_loop(), name="storage-writer")
 
     async def close(self) -> None:
-        """Write everything queued, then close the connection."""
-        if self._writer is not None:
-            self._queue.put_nowait(_STOP)
-            await self._writer
-            self._writer = None
-        await self._conn.close()
+        """Write everything queued, then close the connection; a second call does nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self._writer is not None:
+                self._queue.put_nowait(_STOP)
+                await self._writer
+                self._writer = None
+        finally:
+            await self._conn.close()
 
     async def flush(self) -> None:
         """Wait until everything queued so far is committed (or failed)."""
@@ -228,7 +239,7 @@ class Store:
                 done.set_result(None)
 
     def _report(self, exc: BaseException) -> None:
-        now = time.monotonic()
+        now = self._ticker()
         if now - self._last_error_log >= self._error_log_interval:
             extra = (
                 f" ({self._suppressed_errors} more since last report)"
@@ -451,6 +462,19 @@ class Store:
             feedback=[(str(i), int(g), int(b)) for i, g, b in feedback],
             recent_unanswered=[str(q) for (q,) in recent],
         )
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file readable by its owner only (it holds missed questions).
+
+    SQLite would create it with the umask's mode (usually 0644); its -wal and -shm
+    files copy the database file's mode.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
 
 
 def _urgent(item: Any) -> bool:

@@ -66,21 +66,35 @@ class Runtime:
         self._tasks: list[asyncio.Task[None]] = []
         self._reloading: asyncio.Task[ReloadResult] | None = None
         self.health: HealthServer | None = None
+        self.store: Store | None = None
 
     async def start(self) -> None:
+        """Open everything; each resource is kept the moment it exists, so :meth:`stop`
+        closes it whatever fails after it."""
         names = configured_adapters(self.settings)
         if not names:
             raise StartupError(NO_TOKEN)
         engine = build_engine(self.settings)
-        store = await Store.open(self.settings.database_path)
+        path = self.settings.database_path
+        try:
+            self.store = store = await Store.open(path)
+        except StorageError as exc:
+            raise StartupError(f"DATABASE_PATH: {exc}") from None
         metrics = Metrics()
         metrics.set_knowledge(engine.knowledge.version)
         engine.sink = ObservedSink(store, metrics)
         if self.settings.health_port is not None:
+            host, port = self.settings.health_host, self.settings.health_port
             state = HealthState(engine, store, lambda: self.adapters, metrics)
-            self.health = HealthServer(state, self.settings.health_host, self.settings.health_port)
-            await self.health.start()
-            log.info("health endpoint on port %d", self.settings.health_port)
+            self.health = HealthServer(state, host, port)
+            try:
+                await self.health.start()
+            except OSError as exc:
+                reason = exc.strerror or str(exc)
+                raise StartupError(
+                    f"HEALTH_HOST/HEALTH_PORT: cannot listen on {host}:{port}: {reason}"
+                ) from None
+            log.info("health endpoint on port %d", port)
         gate = FloodGate(
             Rate.parse(self.settings.user_rate_limit), Rate.parse(self.settings.chat_rate_limit)
         )
@@ -116,8 +130,9 @@ class Runtime:
         await asyncio.gather(*(self._stop_adapter(a) for a in self.adapters))
         if self.health is not None:
             await self.health.stop()
-        if self.services is not None and self.services.store is not None:
-            await self.services.store.close()
+        if self.store is not None:
+            await self.store.close()
+            self.store = None
 
     @staticmethod
     async def _stop_adapter(adapter: Adapter) -> None:

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from typing import Any, ClassVar
 
+import aiohttp
 import discord
 
 from bot.adapters.base import Adapter, Services
@@ -34,6 +35,7 @@ VIEW_TIMEOUT = 600.0  # seconds; below the 15 minutes an interaction token can e
 READY_TIMEOUT = 60.0
 DEFER_AFTER = 1.5  # seconds of work before an interaction is deferred (Discord allows 3)
 DRAIN_SECONDS = 5.0
+START_ATTEMPTS = 4  # REST login attempts at start-up when the network is not there yet
 
 
 class DiscordStartError(StartupError):
@@ -47,10 +49,21 @@ def _token(settings: Settings) -> str:
 
 
 async def _login(client: discord.Client, settings: Settings) -> None:
-    try:
-        await client.login(_token(settings))
-    except discord.LoginFailure:
-        raise DiscordStartError("Discord rejected DISCORD_TOKEN (401 Unauthorized)") from None
+    """Log in over REST, with a few retries for a network that is not up yet."""
+    delay = 1.0
+    for attempt in range(1, START_ATTEMPTS + 1):
+        try:
+            await client.login(_token(settings))
+            return
+        except discord.LoginFailure:
+            raise DiscordStartError("Discord rejected DISCORD_TOKEN (401 Unauthorized)") from None
+        except (aiohttp.ClientError, OSError) as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            if attempt == START_ATTEMPTS:
+                raise DiscordStartError(f"cannot reach the Discord API: {reason}") from None
+            log.warning("Discord API not reachable (%s); retrying in %.0f s", reason, delay)
+            await asyncio.sleep(delay)
+            delay *= 2
 
 
 async def _sync(tree: Tree, guild_id: int | None) -> int:

@@ -70,6 +70,10 @@ def intents() -> discord.Intents:
 
 
 def build_client(settings: Settings, *, guild_ready_timeout: float = 2.0) -> discord.Client:
+    # The bot has no voice: discord.py's warnings about missing voice libraries
+    # (PyNaCl, davey) at every start would only alarm operators.
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
     options: dict[str, Any] = {
         "intents": intents(),
         "allowed_mentions": NO_MENTIONS,

@@ -299,7 +299,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         if args.command == "chat":
             from bot.console import chat
 
-            return asyncio.run(chat(engine, as_language(args.lang)))
+            return chat(engine, as_language(args.lang))
     except KnowledgeError as exc:
         print(exc, file=sys.stderr)
         return EXIT_FINDINGS

@@ -104,6 +104,10 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "de": "Stell deine Frage direkt dahinter, z. B.: /ask {example}",
         "en": "Put your question right after it, e.g.: /ask {example}",
     },
+    "pick_range": {
+        "de": "Bitte wähl eine Zahl von 1 bis {count} – oder stell einfach eine neue Frage.",
+        "en": "Please pick a number from 1 to {count}, or just ask a new question.",
+    },
     "unavailable": {
         "de": "Diese Auswahl ist nicht mehr verfügbar.",
         "en": "That choice is no longer available.",

@@ -5,6 +5,7 @@ Everything here is pure and fast: it runs on every question before matching.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -38,13 +39,26 @@ def strip_invisible(text: str) -> str:
     return "".join(out)
 
 
+# HTML or XML tags as pasted from a web page or an editor: <b>, </p>, <br/>, <a href="…">.
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]{0,200})?/?>")
+
+
+def strip_markup(text: str) -> str:
+    """Character references (&amp;, &#8220;) become their characters, then tags spaces."""
+    if "&" in text:
+        text = html.unescape(text)
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    return text
+
+
 def clean(text: str) -> str:
-    """Drop invisible characters, NFKC-normalise and collapse whitespace.
+    """Drop invisible characters and markup, NFKC-normalise and collapse whitespace.
 
     Invisible characters go first, so that they cannot keep NFKC from composing a
     letter with its accent.
     """
-    text = unicodedata.normalize("NFKC", strip_invisible(text))
+    text = unicodedata.normalize("NFKC", strip_markup(strip_invisible(text)))
     return " ".join(text.split())
 
 

@@ -12,12 +12,16 @@ RUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.lock \
 # Stage 2: a slim runtime with only the installed wheels.
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1 \
-    DATABASE_PATH=/data/bot.sqlite3 \
-    HEALTH_PORT=8080
+    PYTHONUNBUFFERED=1
 COPY --from=build /wheels /tmp/wheels
+# The image's defaults live in the bot's defaults file, not in ENV: an env file
+# with `HEALTH_PORT=` (as copied from .env.example) would replace an ENV value
+# with nothing, while the bot reads an empty variable as unset and falls back
+# to this file.
 RUN pip install --no-cache-dir --no-index --find-links=/tmp/wheels "deepseek-faq-bot[all]" \
  && rm -rf /tmp/wheels \
+ && mkdir -p /etc/deepseek-faq-bot \
+ && printf 'DATABASE_PATH=/data/bot.sqlite3\nHEALTH_PORT=8080\n' > /etc/deepseek-faq-bot/defaults.env \
  && useradd --system --uid 10001 --user-group --home-dir /nonexistent --no-create-home bot \
  && mkdir -p /data \
  && chown bot:bot /data

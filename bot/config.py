@@ -2,6 +2,13 @@
 
 Secrets are ``SecretStr`` so they never show up in a repr or a log line.
 A bad value raises :class:`ConfigError` with one line naming the variable.
+
+Where a value comes from, strongest first: the environment, ``.env``, the
+deployment's defaults file (:data:`DEFAULTS_FILE`, which the container image and
+the systemd set-up write), the defaults below. A variable set to the empty
+string counts as unset at every level, so a ``VAR=`` line copied from
+``.env.example`` falls through to the deployment's default instead of
+replacing it (a container's ``ENV`` would be replaced by it).
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ import logging
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.engine import Engine, EngineOptions
@@ -18,6 +25,8 @@ from bot.core.matcher import Thresholds
 from bot.core.models import Language
 from bot.core.ratelimit import Rate
 from bot.knowledge import load_knowledge
+
+DEFAULTS_FILE = Path("/etc/deepseek-faq-bot/defaults.env")
 
 
 class ConfigError(Exception):
@@ -35,7 +44,7 @@ def _check_url(value: str | None, schemes: tuple[str, ...]) -> str | None:
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+        env_file=".env", env_file_encoding="utf-8-sig", extra="ignore", env_ignore_empty=True
     )
 
     discord_token: SecretStr | None = None
@@ -54,7 +63,14 @@ class Settings(BaseSettings):
     suggest_threshold: float = Field(Thresholds.suggest, ge=0, le=100)
     answer_margin: float = Field(Thresholds.margin, ge=0, le=100)
     retention_days: int = Field(30, ge=1, le=3650)
-    source_max_age_days: int = Field(365, ge=1, le=36500)  # `check` warns about older sources
+    # `check` warns about topics whose `reviewed:` date is older (SOURCE_MAX_AGE_DAYS, the
+    # old name, is still read).
+    review_max_age_days: int = Field(
+        365,
+        ge=1,
+        le=36500,
+        validation_alias=AliasChoices("review_max_age_days", "source_max_age_days"),
+    )
     privacy_url: str | None = None  # where users can read docs/privacy.md (shown by /privacy)
 
     user_rate_limit: str = "6/60"  # questions per user per seconds
@@ -138,10 +154,33 @@ class Settings(BaseSettings):
         )
 
 
-def load_settings(env_file: str | Path | None = ".env") -> Settings:
-    """Read and validate the settings; raise ConfigError naming the bad variable."""
+def _readable(path: Path) -> None:
+    """A settings file that exists must be UTF-8 text (a BOM is fine): one line if not."""
     try:
-        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise ConfigError(f"configuration error: cannot read {path}: {exc.strerror}") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError(f"configuration error: {path} is saved as UTF-16; save it as UTF-8")
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"configuration error: {path} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        ) from None
+
+
+def load_settings(
+    env_file: str | Path | None = ".env", defaults_file: Path | None = DEFAULTS_FILE
+) -> Settings:
+    """Read and validate the settings; raise ConfigError naming the bad variable or file."""
+    files = [Path(f) for f in (defaults_file, env_file) if f is not None]  # weakest first
+    for path in files:
+        _readable(path)
+    try:
+        return Settings(_env_file=tuple(files))  # type: ignore[call-arg]
     except ValidationError as exc:
         parts = []
         for err in exc.errors():

@@ -130,7 +130,7 @@ def cmd_check(settings: Settings, out: TextIO) -> int:
         for problem in exc.problems:
             out.write(f"error: {problem}\n")
         return EXIT_FINDINGS
-    findings = lint(knowledge, max_source_age_days=settings.source_max_age_days)
+    findings = lint(knowledge, max_review_age_days=settings.review_max_age_days)
     for finding in findings:
         out.write(f"{finding}\n")
     errors = sum(f.level == "error" for f in findings)

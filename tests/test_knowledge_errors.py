@@ -102,3 +102,27 @@ def test_reload_keeps_old_knowledge_when_new_is_broken(knowledge_copy: Path) -> 
         engine.reload()
     assert engine.knowledge.version == before
     assert engine.answer("Wer ist Liang Wenfeng?").intent == "people.liang_wenfeng"
+
+
+def test_review_age_warns_per_topic_from_its_reviewed_date_not_the_articles(
+    knowledge_copy: Path,
+) -> None:
+    import datetime as dt
+
+    topics = knowledge_copy / "topics"
+    _edit(topics / "bans.yaml", lambda d: d["topic"].update(reviewed="2026-01-01"))
+    _edit(topics / "people.yaml", lambda d: d["topic"].update(reviewed="2026-11-30"))
+    _edit(topics / "costs.yaml", lambda d: d["topic"].pop("reviewed", None))
+    knowledge = load_knowledge(knowledge_copy)
+    findings = lint(knowledge, max_review_age_days=90, today=dt.date(2026, 12, 4))
+    about = {
+        f.where.split("topic ")[-1].strip("'"): f.text for f in findings if "topic " in f.where
+    }
+    assert "reviewed 2026-01-01, 337 days ago (REVIEW_MAX_AGE_DAYS=90)" in about["bans"]
+    assert "people" not in about  # reviewed four days ago
+    assert "no reviewed: date" in about["costs"]
+    # Old articles alone never warn: the CNN piece is from 2025, people.yaml cites it.
+    assert not any("newest source" in f.text or "intent " in f.where for f in findings)
+    assert lint(knowledge, max_review_age_days=400, today=dt.date(2026, 12, 4)) == [
+        f for f in findings if "bans" not in f.where
+    ]

@@ -35,10 +35,10 @@ def lint(
     knowledge: Knowledge,
     matcher: Matcher | None = None,
     *,
-    max_source_age_days: int | None = None,
+    max_review_age_days: int | None = None,
     today: dt.date | None = None,
 ) -> list[Finding]:
-    """Every finding; with ``max_source_age_days``, also answers whose sources are older."""
+    """Every finding; with ``max_review_age_days``, also topics not reviewed for that long."""
     if matcher is None:
         anchors = {word for intent in knowledge.intents.values() for word in intent.anchors}
         normalizer = Normalizer(FunctionWords.load(), knowledge.synonyms, keep=anchors)
@@ -52,8 +52,6 @@ def lint(
         own: set[tuple[str, str]] = set()
         if not intent.sources:
             findings.append(Finding("error", where, "no source"))
-        if max_source_age_days is not None:
-            findings.extend(_stale(knowledge, where, intent.sources, max_source_age_days, today))
         drafts = [
             lang
             for lang in ("de", "en")
@@ -90,38 +88,43 @@ def lint(
             findings.append(
                 Finding("error", "examples", f"{key!r} is an example of {', '.join(others)}")
             )
+    if max_review_age_days is not None:
+        findings.extend(_unreviewed(knowledge, max_review_age_days, today or dt.date.today()))
     for source_id in knowledge.sources:
         if source_id not in cited:
             findings.append(Finding("warning", "sources.yaml", f"source {source_id!r} never cited"))
     return findings
 
 
-def _stale(
-    knowledge: Knowledge,
-    where: str,
-    cited: list[str],
-    max_age_days: int,
-    today: dt.date | None,
-) -> list[Finding]:
-    """A warning when the newest dated source of an answer is older than allowed.
+def _unreviewed(knowledge: Knowledge, max_age_days: int, today: dt.date) -> list[Finding]:
+    """A warning per topic whose answers a curator has not reviewed for too long.
 
-    Sources without a date say nothing about their age, so they never warn.
+    An article's date says nothing about whether our answers still say what it says;
+    the ``reviewed:`` date of the topic file does.
     """
-    dates = [s.date for s in (knowledge.sources.get(c) for c in cited) if s and s.date]
-    if not dates:
-        return []
-    newest = max(dates)
-    age = ((today or dt.date.today()) - newest).days
-    if age <= max_age_days:
-        return []
-    return [
-        Finding(
-            "warning",
-            where,
-            f"newest source is from {newest.isoformat()}, {age} days ago "
-            f"(SOURCE_MAX_AGE_DAYS={max_age_days}): is the answer still current?",
+    found = []
+    for topic in knowledge.topics.values():
+        path = next(
+            (knowledge.intent_file[i.id].name for i in knowledge.topic_intents(topic.id)),
+            f"topic {topic.id!r}",
         )
-    ]
+        where = f"{path}: topic {topic.id!r}"
+        if topic.reviewed is None:
+            found.append(
+                Finding("warning", where, "no reviewed: date (when were its answers checked?)")
+            )
+            continue
+        age = (today - topic.reviewed).days
+        if age > max_age_days:
+            found.append(
+                Finding(
+                    "warning",
+                    where,
+                    f"reviewed {topic.reviewed.isoformat()}, {age} days ago "
+                    f"(REVIEW_MAX_AGE_DAYS={max_age_days}): check its answers against the sources",
+                )
+            )
+    return found
 
 
 def _confusable(

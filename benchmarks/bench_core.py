@@ -30,9 +30,9 @@ from rapidfuzz import process
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.core.engine import Engine  # noqa: E402
-from bot.core.matcher import Matcher  # noqa: E402
-from bot.core.models import AskContext  # noqa: E402
+from bot.domain.models import AskContext  # noqa: E402
+from bot.engine.engine import Engine  # noqa: E402
+from bot.engine.matcher import Matcher  # noqa: E402
 from bot.knowledge import Knowledge, load_knowledge  # noqa: E402
 from bot.knowledge.schema import Intent, Source, Topic  # noqa: E402
 from bot.storage import Store  # noqa: E402

@@ -115,11 +115,11 @@ def cpu_seconds(pid: int) -> float:
 async def _serve(spec: dict[str, Any]) -> None:
     """Run the bot (or an echo baseline) until SIGTERM; report on stdout as JSON lines."""
     from bot import logs
-    from bot.adapters.base import Adapter, Services
-    from bot.app import build_engine
+    from bot.chat.ratelimit import FloodGate, Rate
     from bot.config import Settings
-    from bot.core.ratelimit import FloodGate, Rate
-    from bot.ops.metrics import Metrics, ObservedSink
+    from bot.platforms.base import Adapter, Services
+    from bot.runtime.app import build_engine
+    from bot.runtime.metrics import Metrics, ObservedSink
     from bot.storage import Store
 
     started = time.perf_counter()
@@ -143,13 +143,13 @@ async def _serve(spec: dict[str, Any]) -> None:
         services = Services(engine, store, settings, gate)
         adapters: list[Adapter] = []
         if mode in ("telegram", "both"):
-            from bot.adapters.telegram import TelegramAdapter
+            from bot.platforms.telegram.adapter import TelegramAdapter
 
             telegram = TelegramAdapter(services, poll_timeout=10, send_limits=False)
             assert telegram.application.bot.rate_limiter is None
             adapters.append(telegram)
         if mode in ("discord", "both"):
-            from bot.adapters.discord import DiscordAdapter
+            from bot.platforms.discord.adapter import DiscordAdapter
 
             adapters.append(DiscordAdapter(services, guild_ready_timeout=0.05))
         for adapter in adapters:
@@ -206,8 +206,8 @@ async def _telegram_echo(settings: Any) -> Callable[[], Awaitable[None]]:
     from telegram import Update
     from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-    from bot.adapters.telegram import adapter as tg
-    from bot.adapters.telegram.transport import AiohttpRequest
+    from bot.platforms.telegram import adapter as tg
+    from bot.platforms.telegram.transport import AiohttpRequest
 
     app = (
         ApplicationBuilder()
@@ -245,8 +245,8 @@ async def _discord_echo(settings: Any) -> Callable[[], Awaitable[None]]:
     """Baseline: discord.py as the adapter sets it up, replying to a mention with its text."""
     import discord
 
-    from bot.adapters.discord.client import build_client, configure_endpoints
-    from bot.adapters.discord.render import NO_MENTIONS
+    from bot.platforms.discord.client import build_client, configure_endpoints
+    from bot.platforms.discord.render import NO_MENTIONS
 
     configure_endpoints(settings)
     client = build_client(settings, guild_ready_timeout=0.05)
@@ -336,7 +336,7 @@ class Load:
 
 def _notices() -> list[str]:
     """Texts of replies that are not answers: the bot's error and flood notices."""
-    from bot.core.messages import message
+    from bot.domain.messages import message
 
     return [message(key, lang) for key in ("error", "rate_limited") for lang in ("de", "en")]
 
@@ -807,7 +807,7 @@ async def _run_to_ready(env: dict[str, str], workdir: Path) -> tuple[float, floa
 
 def engine_cpu_ms(mix: Sequence[str]) -> float:
     """Baseline: CPU ms per question of the engine alone (warm, no I/O), in this process."""
-    from bot.core.engine import Engine
+    from bot.engine.engine import Engine
     from bot.knowledge import load_knowledge
 
     engine = Engine(load_knowledge())

@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from bot.config import ConfigError, Settings, build_engine, load_settings
-from bot.core.engine import Engine
-from bot.core.models import Language, as_language
-from bot.knowledge import KnowledgeError, load_knowledge
+from bot.config import Settings, build_engine, load_settings
+from bot.domain.models import Language, as_language
+from bot.engine.engine import Engine
+from bot.errors import ConfigError, KnowledgeError, StartupError, StorageError
+from bot.knowledge import load_knowledge
 
 if TYPE_CHECKING:
     from bot.storage import Store
@@ -122,7 +123,7 @@ def cmd_topics(engine: Engine, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_check(settings: Settings, out: TextIO) -> int:
-    from bot.knowledge.lint import lint
+    from bot.engine.lint import lint
 
     try:
         knowledge = load_knowledge(settings.knowledge_dir)
@@ -144,7 +145,7 @@ def cmd_check(settings: Settings, out: TextIO) -> int:
 
 async def _open_store(settings: Settings) -> Store:
     """The bot's database; never creates one (or a new hashing key) from a report."""
-    from bot.storage import StorageError, Store
+    from bot.storage import Store
     from bot.storage.hashing import key_path_for
 
     path = settings.database_path
@@ -191,7 +192,7 @@ async def cmd_misses(
 
 
 async def cmd_stats(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    from bot.core.reports import stats_lines
+    from bot.chat.reports import stats_lines
 
     lang = as_language(args.lang) or settings.default_language
     store = await _open_store(settings)
@@ -216,7 +217,7 @@ async def cmd_forget(settings: Settings, args: argparse.Namespace, out: TextIO) 
 
 def cmd_run(settings: Settings) -> int:
     from bot import logs
-    from bot.app import StartupError, serve
+    from bot.runtime.app import serve
 
     logs.configure(settings.log_level, settings.log_format, settings.secrets())
     try:
@@ -253,8 +254,8 @@ def cmd_sync(settings: Settings, guild: int | None) -> int:
         print("error: DISCORD_TOKEN is not set", file=sys.stderr)
         return EXIT_USAGE
     logs.configure(settings.log_level, settings.log_format, settings.secrets())
-    from bot.adapters.discord import sync_commands
-    from bot.app import StartupError
+    from bot.errors import StartupError
+    from bot.platforms.discord.adapter import sync_commands
 
     try:
         count = asyncio.run(sync_commands(settings, guild))

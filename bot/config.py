@@ -20,17 +20,14 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.core.engine import Engine, EngineOptions
-from bot.core.matcher import Thresholds
-from bot.core.models import Language
-from bot.core.ratelimit import Rate
+from bot.chat.ratelimit import Rate
+from bot.domain.models import Language
+from bot.engine.engine import Engine, EngineOptions
+from bot.engine.matcher import Thresholds
+from bot.errors import ConfigError
 from bot.knowledge import load_knowledge
 
 DEFAULTS_FILE = Path("/etc/deepseek-faq-bot/defaults.env")
-
-
-class ConfigError(Exception):
-    """A misconfigured environment variable; the message is one line for the operator."""
 
 
 def _check_url(value: str | None, schemes: tuple[str, ...]) -> str | None:

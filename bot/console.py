@@ -15,9 +15,9 @@ import select
 import sys
 from typing import TextIO
 
-from bot.core.engine import Engine
-from bot.core.messages import message
-from bot.core.models import AskContext, Language, Outcome, Reply
+from bot.domain.messages import message
+from bot.domain.models import AskContext, Language, Outcome, Reply
+from bot.engine.engine import Engine
 from bot.render.plain import render
 
 EXIT_INTERRUPTED = 130

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from bot.core.engine import Engine
+from bot.engine.engine import Engine
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
 from bot.storage import Store
 

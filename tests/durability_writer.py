@@ -22,7 +22,7 @@ from pathlib import Path
 # Runs as a script: make the repository importable without installing it.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.core.models import AskContext, Outcome, Reply
+from bot.domain.models import AskContext, Outcome, Reply
 from bot.storage import Store
 
 PLATFORM = "telegram"

@@ -27,19 +27,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import logs
-from bot.adapters.base import Services
-from bot.adapters.discord import DiscordAdapter
-from bot.adapters.telegram import TelegramAdapter
-from bot.app import build_engine
+from bot.chat.ratelimit import FloodGate, Rate, Verdict
 from bot.config import Settings
-from bot.core.engine import Engine, EngineOptions
-from bot.core.matcher import Matcher, Thresholds
-from bot.core.messages import message
-from bot.core.models import AskContext, Outcome, Reply
-from bot.core.ratelimit import FloodGate, Rate, Verdict
+from bot.domain.messages import message
+from bot.domain.models import AskContext, Outcome, Reply
+from bot.engine.engine import Engine, EngineOptions
+from bot.engine.matcher import Matcher, Thresholds
 from bot.knowledge import Knowledge
 from bot.nlp.language import LanguageDetector
 from bot.nlp.normalizer import Normalizer
+from bot.platforms.base import Services
+from bot.platforms.discord.adapter import DiscordAdapter
+from bot.platforms.telegram.adapter import TelegramAdapter
+from bot.runtime.app import build_engine
 from bot.storage import Store
 from tests.conftest import close_all
 from tests.fakes import discord_api as dc

@@ -25,18 +25,18 @@ from typing import Any
 import pytest
 import yaml
 
-from bot import app
+from bot.chat.reports import reload_text
 from bot.cli import main
 from bot.config import Settings
-from bot.core.engine import Engine
-from bot.core.models import AskContext, Outcome, Reply
-from bot.core.reload import reload_knowledge
-from bot.core.reports import reload_text
 from bot.curation.export import DRAFT_TOPIC, export_drafts
 from bot.curation.grouping import group_misses
 from bot.curation.proposals import ProposedExample, proposed_examples
+from bot.domain.models import AskContext, Outcome, Reply
+from bot.engine.engine import Engine
+from bot.engine.lint import lint
+from bot.engine.reload import reload_knowledge
 from bot.knowledge import Knowledge, load_knowledge
-from bot.knowledge.lint import lint
+from bot.runtime import app
 from bot.storage import Store
 from tests.conftest import REPO, eventually
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, parse_html
@@ -206,7 +206,7 @@ async def test_misses_command_prints_groups_and_proposed_examples(
 
 def _tricky_rows() -> list[Any]:
     """Missed questions with YAML-special and invisible characters, straight into the log."""
-    from bot.storage import MissedQuestion
+    from bot.domain.stats import MissedQuestion
 
     at = NOW.strftime("%Y-%m-%dT%H:%M:%S")
     texts = [

@@ -18,19 +18,19 @@ from typing import Any
 import discord
 import pytest
 
-from bot.adapters.base import Services
-from bot.adapters.discord import DiscordAdapter, DiscordStartError
-from bot.adapters.discord.expiry import ButtonExpiry
-from bot.adapters.discord.render import ButtonSpec
-from bot.app import StartupError
+from bot.chat.ratelimit import FloodGate, Rate
+from bot.chat.reports import privacy_text
 from bot.config import Settings
-from bot.core.engine import Engine, EngineOptions
-from bot.core.matcher import Thresholds
-from bot.core.messages import message
-from bot.core.models import AskContext, Outcome
-from bot.core.ratelimit import FloodGate, Rate
-from bot.core.reports import privacy_text
+from bot.domain.messages import message
+from bot.domain.models import AskContext, Outcome
+from bot.engine.engine import Engine, EngineOptions
+from bot.engine.matcher import Thresholds
+from bot.errors import StartupError
 from bot.knowledge import Knowledge, load_knowledge
+from bot.platforms.base import Services
+from bot.platforms.discord.adapter import DiscordAdapter, DiscordStartError
+from bot.platforms.discord.expiry import ButtonExpiry
+from bot.platforms.discord.render import ButtonSpec
 from bot.storage import Store
 from tests.fakes.discord_api import (
     ALICE_ID,

@@ -7,11 +7,11 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.adapters import callbacks
-from bot.adapters.discord import render, text
-from bot.adapters.discord.handlers import question_text
-from bot.core.engine import Engine
-from bot.core.models import LANGUAGES, Outcome, Reply, SourceRef, Suggestion
+from bot.domain import callbacks
+from bot.domain.models import LANGUAGES, Outcome, Reply, SourceRef, Suggestion
+from bot.engine.engine import Engine
+from bot.platforms.discord import render, text
+from bot.platforms.discord.handlers import question_text
 
 WORDS = st.text(alphabet=st.sampled_from("abc xyz.!?,;\n*_\\"), max_size=3000)
 

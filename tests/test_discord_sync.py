@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.adapters.discord import sync_commands
-from bot.core.messages import message
+from bot.domain.messages import message
+from bot.platforms.discord.adapter import sync_commands
 from tests.fakes.discord_api import APP_ID, GUILD_ID, TOKEN, FakeDiscord, settings_for
 
 REPO = Path(__file__).resolve().parent.parent

@@ -28,9 +28,10 @@ from typing import Any
 
 import pytest
 
-from bot.core.engine import Engine
-from bot.core.models import AskContext
-from bot.storage import StorageError, Store
+from bot.domain.models import AskContext
+from bot.engine.engine import Engine
+from bot.errors import StorageError
+from bot.storage import Store
 from tests.conftest import OpenStore
 from tests.fakes.telegram_api import TOKEN, Call, FakeTelegram, parse_html
 

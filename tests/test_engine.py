@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.core.engine import Engine, EngineOptions
-from bot.core.models import AskContext, Outcome
+from bot.domain.models import AskContext, Outcome
+from bot.engine.engine import Engine, EngineOptions
 from bot.knowledge import Knowledge
 
 

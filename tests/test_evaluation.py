@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from bot.core.engine import Engine
+from bot.engine.engine import Engine
 from bot.knowledge import Knowledge
 from bot.nlp.text import tokenize
 from tests.eval.harness import evaluate, load, report

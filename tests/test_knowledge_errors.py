@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.core.engine import Engine
-from bot.knowledge import KnowledgeError, load_knowledge
-from bot.knowledge.lint import lint
+from bot.engine.engine import Engine
+from bot.engine.lint import lint
+from bot.errors import KnowledgeError
+from bot.knowledge import load_knowledge
 
 
 def _edit(path: Path, change) -> None:  # type: ignore[no-untyped-def]

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from bot.engine.lint import DISCORD_LIMIT, lint
 from bot.knowledge import Knowledge
-from bot.knowledge.lint import DISCORD_LIMIT, lint
 from tests.conftest import REPO
 
 REQUIRED_TOPICS = {

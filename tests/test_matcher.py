@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
-from bot.core.engine import Engine, EngineOptions
-from bot.core.matcher import Candidate, Thresholds, decide
-from bot.core.models import Outcome
+from bot.domain.models import Outcome
+from bot.engine.engine import Engine, EngineOptions
+from bot.engine.matcher import Candidate, Thresholds, decide
 from bot.knowledge import Knowledge
 
 

@@ -24,18 +24,18 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from telegram import Message
 
-from bot.adapters.discord import render as dc_render
-from bot.adapters.discord import text as dc_text
-from bot.adapters.discord.handlers import question_text
-from bot.adapters.telegram import render as tg_render
-from bot.adapters.telegram.addressing import addressed_question, command_parts
-from bot.core.engine import Engine
-from bot.core.matcher import Matcher
-from bot.core.messages import message
-from bot.core.models import LANGUAGES, Outcome, Reply, SourceRef, Suggestion
-from bot.core.reports import stats_lines
+from bot.chat.reports import stats_lines
+from bot.domain.messages import message
+from bot.domain.models import LANGUAGES, Outcome, Reply, SourceRef, Suggestion
+from bot.domain.stats import Stats
+from bot.engine.engine import Engine
+from bot.engine.matcher import Matcher
 from bot.nlp.text import clean, strip_invisible, tokenize
-from bot.storage.store import Stats
+from bot.platforms.discord import render as dc_render
+from bot.platforms.discord import text as dc_text
+from bot.platforms.discord.handlers import question_text
+from bot.platforms.telegram import render as tg_render
+from bot.platforms.telegram.addressing import addressed_question, command_parts
 from tests.fakes.telegram_api import BOT_ID, BOT_USERNAME, FakeTelegram, parse_html
 
 # A moderate number of examples keeps the file well under 30 s; the engine and the

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.engine import Engine
-from bot.core.models import AskContext
-from bot.storage import StorageError
+from bot.domain.models import AskContext
+from bot.engine.engine import Engine
+from bot.errors import StorageError
 from bot.storage.migrations import LATEST
 from tests.conftest import OpenStore
 

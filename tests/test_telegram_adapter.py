@@ -24,17 +24,17 @@ import pytest
 from pydantic import SecretStr
 
 from bot import logs
-from bot.adapters import callbacks
-from bot.adapters.base import Services
-from bot.adapters.telegram import TelegramAdapter
-from bot.app import StartupError
+from bot.chat.ratelimit import FloodGate, Rate
+from bot.chat.reports import privacy_text
 from bot.config import Settings
-from bot.core.engine import Engine
-from bot.core.messages import message
-from bot.core.models import AskContext, Outcome, Reply
-from bot.core.ratelimit import FloodGate, Rate
-from bot.core.reports import privacy_text
+from bot.domain import callbacks
+from bot.domain.messages import message
+from bot.domain.models import AskContext, Outcome, Reply
+from bot.engine.engine import Engine
+from bot.errors import StartupError
 from bot.knowledge import Knowledge, load_knowledge
+from bot.platforms.base import Services
+from bot.platforms.telegram.adapter import TelegramAdapter
 from bot.storage import Store
 from tests.conftest import close_all, eventually
 from tests.fakes.telegram_api import (
@@ -631,7 +631,7 @@ async def test_a_failing_update_is_logged_and_answered_and_the_bot_goes_on(
     (record,) = [
         r
         for r in caplog.records
-        if r.name.startswith("bot.adapters.telegram") and r.levelno >= logging.ERROR
+        if r.name.startswith("bot.platforms.telegram") and r.levelno >= logging.ERROR
     ]
     assert record.exc_info is not None and "boom" in str(record.exc_info[1])
     assert "boom" not in call.text  # no details for the user

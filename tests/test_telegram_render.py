@@ -11,16 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from telegram import Message
 
-from bot.adapters import callbacks
-from bot.adapters.telegram import keyboards, render
-from bot.adapters.telegram.adapter import file_url
-from bot.adapters.telegram.addressing import (
+from bot.domain import callbacks
+from bot.domain.models import Outcome, Reply, SourceRef, Suggestion
+from bot.engine.engine import Engine
+from bot.platforms.telegram import keyboards, render
+from bot.platforms.telegram.adapter import file_url
+from bot.platforms.telegram.addressing import (
     addressed_question,
     command_parts,
     original_question,
 )
-from bot.core.engine import Engine
-from bot.core.models import Outcome, Reply, SourceRef, Suggestion
 from tests.fakes.telegram_api import BOT_ID, BOT_USERNAME, FakeTelegram, parse_html
 
 

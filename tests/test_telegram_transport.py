@@ -20,7 +20,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.adapters.telegram.transport import AiohttpRequest
+from bot.platforms.telegram.transport import AiohttpRequest
 
 TIMEOUTS: dict[str, Any] = {
     "connect_timeout": 2.0,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.engine import Engine
+from bot.engine.engine import Engine
 from bot.nlp.text import clean, fold, skeleton, tokenize
 
 

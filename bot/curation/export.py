@@ -21,13 +21,13 @@ from typing import Any
 
 import yaml
 
-from bot.core.engine import Engine
-from bot.core.matcher import QUESTION_CONCEPTS, Matcher
-from bot.core.models import LANGUAGES, Language
 from bot.curation.grouping import MissGroup
 from bot.curation.proposals import ProposedExample
+from bot.domain.models import LANGUAGES, Language
+from bot.engine.engine import Engine
+from bot.engine.lint import DRAFT_MARK, lint
+from bot.engine.matcher import QUESTION_CONCEPTS, Matcher
 from bot.knowledge import Knowledge
-from bot.knowledge.lint import DRAFT_MARK, lint
 from bot.knowledge.schema import Examples, TopicFile
 from bot.nlp.text import fold
 

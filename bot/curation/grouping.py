@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from bot.core.engine import Engine
-from bot.core.matcher import QUESTION_CONCEPTS
-from bot.core.models import Language, Outcome
+from bot.domain.models import Language, Outcome
+from bot.domain.stats import MissedQuestion
+from bot.engine.engine import Engine
+from bot.engine.matcher import QUESTION_CONCEPTS
 from bot.nlp.text import clean, tokenize
-from bot.storage import MissedQuestion
 
 SIMILARITY = 85.0  # rapidfuzz score (0-100) from which two phrasings are one question
 

@@ -11,9 +11,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.core.engine import Engine
+from bot.domain.stats import PickedSuggestion
+from bot.engine.engine import Engine
 from bot.nlp.text import clean, tokenize
-from bot.storage import PickedSuggestion
 
 
 @dataclass(frozen=True)

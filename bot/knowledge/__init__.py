@@ -1,5 +1,5 @@
-"""Curated knowledge: the schema, loading with clear errors, and the linter."""
+"""Curated knowledge: the schema and loading with clear errors (the linter is the engine's)."""
 
-from bot.knowledge.loader import Knowledge, KnowledgeError, default_knowledge_dir, load_knowledge
+from bot.knowledge.loader import Knowledge, default_knowledge_dir, load_knowledge
 
-__all__ = ["Knowledge", "KnowledgeError", "default_knowledge_dir", "load_knowledge"]
+__all__ = ["Knowledge", "default_knowledge_dir", "load_knowledge"]

@@ -14,17 +14,10 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.errors import KnowledgeError
 from bot.knowledge.schema import Intent, Source, SourcesFile, SynonymsFile, Topic, TopicFile
 
 M = TypeVar("M", bound=BaseModel)
-
-
-class KnowledgeError(Exception):
-    """The knowledge folder is invalid; ``problems`` lists every finding, one line each."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("invalid knowledge:\n" + "\n".join(f"  {p}" for p in problems))
 
 
 @dataclass(frozen=True)

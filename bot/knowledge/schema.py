@@ -13,7 +13,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-LANGUAGES = ("de", "en")
+from bot.domain.language import Language
+
 INTENT_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 SLUG = re.compile(r"^[a-z][a-z0-9_-]*$")
 
@@ -30,7 +31,7 @@ class Localized(_Strict):
     de: NonEmpty
     en: NonEmpty
 
-    def get(self, lang: str) -> str:
+    def get(self, lang: Language) -> str:
         return self.en if lang == "en" else self.de
 
 

@@ -18,10 +18,9 @@ import snowballstemmer
 import yaml
 from rapidfuzz.distance import DamerauLevenshtein
 
+from bot.domain.language import Language
 from bot.nlp import text as textmod
 from bot.nlp.text import fold, tokenize
-
-Language = str  # "de" | "en"
 
 _STEMMERS: dict[str, Any] = {
     "de": snowballstemmer.stemmer("german"),

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.core.messages import message
-from bot.core.models import Reply, SourceRef
+from bot.domain.messages import message
+from bot.domain.models import Reply, SourceRef
 
 
 def source_line(src: SourceRef) -> str:

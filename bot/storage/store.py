@@ -17,13 +17,15 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from bot.core.models import AskContext, Language, Outcome, Reply, as_language
+from bot.domain.models import AskContext, Language, Outcome, Reply, as_language
+from bot.domain.stats import MissedQuestion, PickedSuggestion, Stats
+from bot.errors import StorageError
 from bot.storage.hashing import IdHasher, key_path_for, load_or_create_key
 from bot.storage.migrations import LATEST, MIGRATIONS
 
@@ -31,10 +33,6 @@ log = logging.getLogger(__name__)
 
 QUESTION_TEXT_LIMIT = 500  # characters of a missed question kept for curation
 _KEEP_TEXT = {Outcome.FALLBACK, Outcome.CLOSE_CALL}
-
-
-class StorageError(Exception):
-    """The database could not be opened or a write could not be committed."""
 
 
 Statement = tuple[str, Sequence[Any]]
@@ -52,43 +50,6 @@ class _Flush:
 
 
 _STOP = object()
-
-
-@dataclass(frozen=True)
-class Stats:
-    """A summary of the question log and feedback over the last ``days`` days."""
-
-    days: int
-    total: int = 0
-    by_outcome: dict[str, int] = field(default_factory=dict)
-    by_day: list[tuple[str, str, int]] = field(default_factory=list)  # day, platform, count
-    top_intents: list[tuple[str, int]] = field(default_factory=list)
-    feedback: list[tuple[str, int, int]] = field(default_factory=list)  # intent, +, -
-    recent_unanswered: list[str] = field(default_factory=list)
-
-    def rate(self, outcome: Outcome) -> float:
-        return self.by_outcome.get(outcome.value, 0) / self.total if self.total else 0.0
-
-
-@dataclass(frozen=True)
-class MissedQuestion:
-    """A fallback or close call from the question log, as curation reads it."""
-
-    asked_at: str
-    platform: str
-    language: Language
-    outcome: Outcome
-    question: str
-
-
-@dataclass(frozen=True)
-class PickedSuggestion:
-    """Someone chose "did you mean" intent ``intent`` for ``question``."""
-
-    picked_at: str
-    platform: str
-    intent: str
-    question: str
 
 
 def _utc(now: dt.datetime) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.core.engine import Engine
+from bot.engine.engine import Engine
 
 EVAL_DIR = Path(__file__).resolve().parent
 

@@ -1,1 +1,0 @@
-"""Chat platform adapters: translate platform events to engine calls and back, nothing more."""

@@ -1,0 +1,1 @@
+"""The platform-neutral chat service: requests in, responses out, every behaviour once."""

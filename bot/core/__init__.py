@@ -1,1 +1,0 @@
-"""The platform-neutral core: engine, matcher and the reply it hands to adapters."""

@@ -1,0 +1,1 @@
+"""Platform-neutral values every part shares: languages, replies, stats, button payloads, texts."""

@@ -1,0 +1,283 @@
+"""The engine the adapters and the CLI share: question in, platform-neutral reply out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from rapidfuzz import fuzz, process
+
+from bot.domain.messages import message
+from bot.domain.models import (
+    AskContext,
+    Language,
+    Outcome,
+    Reply,
+    SourceRef,
+    Suggestion,
+    TopicView,
+)
+from bot.engine.matcher import Match, Matcher, Thresholds
+from bot.knowledge import Knowledge, load_knowledge
+from bot.knowledge.schema import Intent
+from bot.nlp.language import LanguageDetector
+from bot.nlp.normalizer import FunctionWords, Normalizer
+from bot.nlp.text import fold, words
+
+log = logging.getLogger(__name__)
+
+
+class QuestionSink(Protocol):
+    """Where the engine reports each question (storage implements it)."""
+
+    def record_question(self, ctx: AskContext, reply: Reply, latency_ms: float) -> None: ...
+
+    async def chat_language(self, ctx: AskContext) -> Language | None: ...
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    default_language: Language = "de"
+    max_question_chars: int = 1000
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+
+class KnowledgeIndex:
+    """Everything derived from one knowledge load; swapped as a whole on reload."""
+
+    def __init__(self, knowledge: Knowledge, options: EngineOptions) -> None:
+        self.knowledge = knowledge
+        function_words = FunctionWords.load()
+        anchors = {word for intent in knowledge.intents.values() for word in intent.anchors}
+        self.normalizer = Normalizer(function_words, knowledge.synonyms, keep=anchors)
+        self.matcher = Matcher(knowledge, self.normalizer, options.thresholds)
+        vocab: dict[str, set[str]] = {
+            lang: set(words) | function_words.markers.get(lang, frozenset())
+            for lang, words in function_words.stopwords.items()
+        }
+        for intent in knowledge.intents.values():
+            vocab["de"] |= LanguageDetector.words([*intent.examples.de, intent.answer.de])
+            vocab["en"] |= LanguageDetector.words([*intent.examples.en, intent.answer.en])
+        self.detector = LanguageDetector(vocab)
+        self.topic_names: dict[str, str] = {}
+        for topic in knowledge.topics.values():
+            for name in [topic.id, topic.title.de, topic.title.en, *topic.aliases]:
+                self.topic_names.setdefault(fold(name), topic.id)
+        newest = [s.date for s in knowledge.sources.values() if s.date]
+        self.newest_source = max(newest) if newest else None
+
+
+class Engine:
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        options: EngineOptions | None = None,
+        sink: QuestionSink | None = None,
+    ) -> None:
+        self.options = options or EngineOptions()
+        self.sink = sink
+        self._index = KnowledgeIndex(knowledge, self.options)
+
+    @classmethod
+    def from_directory(
+        cls, directory: Path | str | None = None, options: EngineOptions | None = None
+    ) -> Engine:
+        return cls(load_knowledge(directory), options)
+
+    # -- knowledge -----------------------------------------------------------------
+
+    @property
+    def knowledge(self) -> Knowledge:
+        return self._index.knowledge
+
+    @property
+    def matcher(self) -> Matcher:
+        return self._index.matcher
+
+    def reload(self, directory: Path | str | None = None) -> Knowledge:
+        """Load and index anew; on any error the current knowledge stays in service."""
+        index = self.prepare(directory)
+        self.use(index)
+        return index.knowledge
+
+    def prepare(self, directory: Path | str | None = None) -> KnowledgeIndex:
+        """Load and index a folder without serving it yet (slow: fine in a worker thread)."""
+        return KnowledgeIndex(load_knowledge(directory or self.knowledge.directory), self.options)
+
+    def use(self, index: KnowledgeIndex) -> None:
+        """Serve ``index`` from now on; call on the event loop, so no answer sees a mix."""
+        self._index = index
+
+    def detect_language(
+        self, text: str, default: Language | None = None, tokens: list[str] | None = None
+    ) -> Language:
+        found = self._index.detector.detect(text, default or self.options.default_language, tokens)
+        return "en" if found == "en" else "de"
+
+    # -- asking --------------------------------------------------------------------
+
+    async def ask(self, question: str, ctx: AskContext | None = None) -> Reply:
+        """Answer one question; never raises for any input text."""
+        ctx = ctx or AskContext()
+        started = time.perf_counter()
+        forced = ctx.language
+        if forced is None and self.sink is not None:
+            forced = await self.sink.chat_language(ctx)
+        reply = self.answer(question, forced)
+        if self.sink is not None:
+            self.sink.record_question(ctx, reply, (time.perf_counter() - started) * 1000)
+        return reply
+
+    def answer(self, question: str, language: Language | None = None) -> Reply:
+        """The synchronous heart of :meth:`ask`: no I/O, bounded work."""
+        limit = self.options.max_question_chars
+        if len(question) > limit:
+            lang = language or self.detect_language(question[:limit])
+            text = message("too_long", lang, length=len(question), limit=limit)
+            return Reply(question=question, language=lang, outcome=Outcome.REFUSED, text=text)
+        tokens = words(question)  # split once, for language detection and matching
+        detected = self.detect_language(question, tokens=[w for w, _ in tokens])
+        lang = language or detected
+        if not question.strip():
+            text = message("empty", lang, example=message("example_question", lang))
+            return Reply(question=question, language=lang, outcome=Outcome.FALLBACK, text=text)
+        match = self.matcher.match(question, detected, tokens)
+        return self._reply(question, lang, match)
+
+    def top_answers(
+        self, question: str, language: Language | None = None, limit: int = 5
+    ) -> list[Reply]:
+        """Up to ``limit`` answers worth offering for a question, best first.
+
+        For pickers such as Telegram's inline mode: the confident answer if
+        there is one, else the "did you mean" candidates as full answers.
+        """
+        if not question.strip() or len(question) > self.options.max_question_chars:
+            return []
+        detected = self.detect_language(question)
+        lang = language or detected
+        match = self.matcher.match(question, detected)
+        intents = self.knowledge.intents
+        floor = self.matcher.thresholds.suggest
+        ranked = list(match.candidates)
+        ranked += [c for c in match.ranked if c not in ranked and c.anchored and c.score >= floor]
+        ranked = ranked[:limit]
+        return [self._answer_reply(question, lang, intents[c.intent], c.score) for c in ranked]
+
+    def answer_intent(self, intent_id: str, language: Language, question: str = "") -> Reply | None:
+        """The answer of a known intent, e.g. when someone taps a suggestion."""
+        intent = self.knowledge.intents.get(intent_id)
+        if intent is None:
+            return None
+        return self._answer_reply(question or intent.title.get(language), language, intent, 100.0)
+
+    def _reply(self, question: str, lang: Language, match: Match) -> Reply:
+        intents = self.knowledge.intents
+        if match.outcome is Outcome.ANSWERED and match.best is not None:
+            return self._answer_reply(question, lang, intents[match.best.intent], match.best.score)
+        suggestions = tuple(
+            Suggestion(c.intent, intents[c.intent].title.get(lang)) for c in match.candidates
+        )
+        score = match.best.score if match.best else 0.0
+        if match.outcome is Outcome.CLOSE_CALL and suggestions:
+            choices = "\n".join(f"{n}. {s.title}" for n, s in enumerate(suggestions, 1))
+            text = message("close_call", lang, choices=choices)
+            return Reply(
+                question=question,
+                language=lang,
+                outcome=Outcome.CLOSE_CALL,
+                text=text,
+                score=score,
+                suggestions=suggestions,
+                id=_new_id(),
+            )
+        topics = ", ".join(t.title.get(lang) for t in self.knowledge.topics.values())
+        text = message("fallback", lang, topics=topics, example=message("example_question", lang))
+        return Reply(
+            question=question,
+            language=lang,
+            outcome=Outcome.FALLBACK,
+            text=text,
+            score=score,
+            suggestions=suggestions,
+            id=_new_id(),
+        )
+
+    def _answer_reply(self, question: str, lang: Language, intent: Intent, score: float) -> Reply:
+        sources = tuple(self.source_ref(s, lang) for s in intent.sources)
+        dates = [s.date for s in sources if s.date]
+        return Reply(
+            question=question,
+            language=lang,
+            outcome=Outcome.ANSWERED,
+            text=intent.answer.get(lang),
+            intent=intent.id,
+            topic=self.knowledge.intent_topic[intent.id],
+            title=intent.title.get(lang),
+            score=score,
+            sources=sources,
+            as_of=max(dates) if dates else self._index.newest_source,
+            id=_new_id(),
+        )
+
+    # -- browsing ------------------------------------------------------------------
+
+    def source_ref(self, source_id: str, lang: Language) -> SourceRef:
+        src = self.knowledge.sources[source_id]
+        return SourceRef(src.id, src.title.get(lang), src.outlet, src.date, src.url)
+
+    def sources(self, lang: Language) -> list[SourceRef]:
+        return [self.source_ref(s, lang) for s in self.knowledge.sources]
+
+    def topics(self, lang: Language) -> list[TopicView]:
+        return [self._topic_view(t, lang) for t in self.knowledge.topics]
+
+    def topic(self, name: str, lang: Language) -> TopicView | None:
+        """A topic by id, title or alias, forgiving typos; None if nothing is close."""
+        names = self._index.topic_names
+        key = fold(name.strip())
+        if key in names:
+            return self._topic_view(names[key], lang)
+        found = process.extractOne(key, list(names), scorer=fuzz.WRatio, score_cutoff=80)
+        return self._topic_view(names[found[0]], lang) if found else None
+
+    def topic_choices(self, prefix: str, lang: Language) -> list[TopicView]:
+        """Topics for autocomplete: best matches to what was typed so far."""
+        views = self.topics(lang)
+        if not prefix.strip():
+            return views
+        scored = process.extract(
+            fold(prefix),
+            {v.id: fold(f"{v.title} {v.id}") for v in views},
+            scorer=fuzz.partial_ratio,
+            limit=None,
+            score_cutoff=50,
+        )
+        order = [key for _, _, key in scored]
+        by_id = {v.id: v for v in views}
+        return [by_id[k] for k in order]
+
+    def _topic_view(self, topic_id: str, lang: Language) -> TopicView:
+        topic = self.knowledge.topics[topic_id]
+        intents = tuple(
+            Suggestion(i.id, i.title.get(lang)) for i in self.knowledge.topic_intents(topic_id)
+        )
+        return TopicView(topic.id, topic.title.get(lang), topic.summary.get(lang), intents)
+
+    def suggestions_for(self, intent_ids: Sequence[str], lang: Language) -> list[Suggestion]:
+        intents = self.knowledge.intents
+        return [Suggestion(i, intents[i].title.get(lang)) for i in intent_ids if i in intents]
+
+    @property
+    def as_of(self) -> dt.date | None:
+        return self._index.newest_source
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex[:12]

@@ -1,0 +1,152 @@
+"""``python -m bot check``: findings about the knowledge beyond the schema.
+
+Errors make ``check`` exit 1 (they would give users wrong or broken replies);
+warnings point at curation work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.domain.models import Outcome
+from bot.engine.matcher import Matcher
+from bot.knowledge.loader import Knowledge
+from bot.nlp.normalizer import FunctionWords, Normalizer
+
+DISCORD_LIMIT = 2000
+TELEGRAM_LIMIT = 4096
+DRAFT_MARK = "TODO"  # how exported drafts mark text a curator still has to write
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Literal["error", "warning"]
+    where: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.where}: {self.text}"
+
+
+def lint(
+    knowledge: Knowledge,
+    matcher: Matcher | None = None,
+    *,
+    max_review_age_days: int | None = None,
+    today: dt.date | None = None,
+) -> list[Finding]:
+    """Every finding; with ``max_review_age_days``, also topics not reviewed for that long."""
+    if matcher is None:
+        anchors = {word for intent in knowledge.intents.values() for word in intent.anchors}
+        normalizer = Normalizer(FunctionWords.load(), knowledge.synonyms, keep=anchors)
+        matcher = Matcher(knowledge, normalizer)
+    findings: list[Finding] = []
+    seen: dict[str, list[str]] = defaultdict(list)
+    cited: set[str] = set()
+    for intent in knowledge.intents.values():
+        where = f"{knowledge.intent_file[intent.id].name}: intent {intent.id!r}"
+        cited.update(intent.sources)
+        own: set[tuple[str, str]] = set()
+        if not intent.sources:
+            findings.append(Finding("error", where, "no source"))
+        drafts = [
+            lang
+            for lang in ("de", "en")
+            if intent.answer.get(lang).startswith(DRAFT_MARK)
+            or intent.title.get(lang).startswith(DRAFT_MARK)
+        ]
+        if drafts:
+            where_todo = " and ".join(drafts)
+            findings.append(
+                Finding("warning", where, f"still a draft: title or answer ({where_todo}) is TODO")
+            )
+        for lang in ("de", "en"):
+            answer = intent.answer.get(lang)
+            for platform, limit in (("Discord", DISCORD_LIMIT), ("Telegram", TELEGRAM_LIMIT)):
+                if len(answer) > limit:
+                    findings.append(
+                        Finding(
+                            "error",
+                            where,
+                            f"answer.{lang} has {len(answer)} characters, over {platform}'s "
+                            f"{limit}",
+                        )
+                    )
+            for example in getattr(intent.examples, lang):
+                key = " ".join(matcher.tokens(example, lang))
+                if (lang, key) in own:
+                    findings.append(Finding("warning", where, f"example repeated: {example!r}"))
+                own.add((lang, key))
+                seen[key].append(intent.id)
+                findings.extend(_confusable(matcher, where, intent.id, example, lang))
+    for key, owners in seen.items():
+        others = sorted(set(owners))
+        if len(others) > 1:
+            findings.append(
+                Finding("error", "examples", f"{key!r} is an example of {', '.join(others)}")
+            )
+    if max_review_age_days is not None:
+        findings.extend(_unreviewed(knowledge, max_review_age_days, today or dt.date.today()))
+    for source_id in knowledge.sources:
+        if source_id not in cited:
+            findings.append(Finding("warning", "sources.yaml", f"source {source_id!r} never cited"))
+    return findings
+
+
+def _unreviewed(knowledge: Knowledge, max_age_days: int, today: dt.date) -> list[Finding]:
+    """A warning per topic whose answers a curator has not reviewed for too long.
+
+    An article's date says nothing about whether our answers still say what it says;
+    the ``reviewed:`` date of the topic file does.
+    """
+    found = []
+    for topic in knowledge.topics.values():
+        path = next(
+            (knowledge.intent_file[i.id].name for i in knowledge.topic_intents(topic.id)),
+            f"topic {topic.id!r}",
+        )
+        where = f"{path}: topic {topic.id!r}"
+        if topic.reviewed is None:
+            found.append(
+                Finding("warning", where, "no reviewed: date (when were its answers checked?)")
+            )
+            continue
+        age = (today - topic.reviewed).days
+        if age > max_age_days:
+            found.append(
+                Finding(
+                    "warning",
+                    where,
+                    f"reviewed {topic.reviewed.isoformat()}, {age} days ago "
+                    f"(REVIEW_MAX_AGE_DAYS={max_age_days}): check its answers against the sources",
+                )
+            )
+    return found
+
+
+def _confusable(
+    matcher: Matcher, where: str, own: str, example: str, lang: Literal["de", "en"]
+) -> list[Finding]:
+    match = matcher.match(example, lang)
+    if match.best is None or match.best.intent == own:
+        return []
+    if match.outcome is Outcome.ANSWERED:
+        return [
+            Finding(
+                "error",
+                where,
+                f"example {example!r} is answered by {match.best.intent} instead",
+            )
+        ]
+    own_rank = [c.intent for c in match.candidates]
+    note = "" if own in own_rank else " (own intent not even suggested)"
+    return [
+        Finding(
+            "warning",
+            where,
+            f"example {example!r} matches {match.best.intent} better{note}",
+        )
+    ]

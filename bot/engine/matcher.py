@@ -1,0 +1,443 @@
+"""Match a question to an intent: rapidfuzz over normalised tokens.
+
+Two signals, both from rapidfuzz:
+
+* coverage -- how much of the question an intent accounts for. Each question
+  token is resolved against the knowledge vocabulary (exactly, or to its
+  nearest spellings for typos) and weighted by how rare it is (IDF). A word
+  the knowledge never uses counts as maximally informative: a question about
+  something the articles do not cover ("Abo-Preis", "Parameter") can then not
+  reach a confident score, however many right words surround it.
+* similarity -- how close the question is to the intent's example phrasings
+  (token sort and token set ratios), which tells apart intents that share
+  vocabulary.
+
+An intent with ``anchors`` (a named person, country, product) is only ever
+answered when the question names one of them; otherwise it can at most be
+suggested. All thresholds live in :class:`Thresholds`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Container, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein
+
+from bot.domain.models import Language, Outcome
+from bot.knowledge import Knowledge
+from bot.nlp import text as textmod
+from bot.nlp.dictionary import WORDS
+from bot.nlp.normalizer import Normalizer, Term, is_concept, stem
+from bot.nlp.text import fold, skeleton
+
+# No real word is longer; longer "words" get exact lookups only (bounded work).
+MAX_WORD = 40
+QUESTION_CONCEPTS = frozenset({"QWHO", "QWHEN", "QWHERE", "QWHY", "QHOW", "QHOWMANY"})
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Every knob of the decision, in one place (settable through the environment)."""
+
+    answer: float = 70.0  # score needed to answer
+    suggest: float = 45.0  # score needed to offer "did you mean"
+    margin: float = 3.0  # lead the best intent needs over the runner-up ...
+    sure: float = 90.0  # ... unless its score is at least this
+    lone: float = 65.0  # answer from here when no other intent is even worth suggesting
+    min_coverage: float = 0.7  # share of the question the answer must account for
+    answer_text_weight: float = 0.35  # credit for a word found only in an intent's answer
+    question_word_weight: float = 0.6  # weight of who/when/why/how-many
+    lower_case_factor: float = 0.6  # weight of a lower-case (non-noun) word in German
+    max_suggestions: int = 3
+
+
+@dataclass(frozen=True)
+class Candidate:
+    intent: str
+    score: float
+    coverage: float
+    similarity: float
+    anchored: bool
+
+
+@dataclass(frozen=True)
+class Match:
+    outcome: Outcome
+    best: Candidate | None
+    candidates: tuple[Candidate, ...]  # the answer, or the "did you mean" choices
+    ranked: tuple[Candidate, ...] = ()  # every scored candidate, best first
+
+    @property
+    def suggestions(self) -> tuple[Candidate, ...]:
+        return self.candidates
+
+
+def _mixed_case(text: str) -> bool:
+    """Whether the writer uses capitals at all (some type everything in lower case)."""
+    return any(ch.isupper() for ch in text) and any(ch.islower() for ch in text)
+
+
+def _without_ge(word: str) -> str | None:
+    """German past participles: "geforscht" -> "forscht" (the stemmer keeps the ge-)."""
+    if len(word) >= 7 and word.startswith("ge") and word[2] not in "aeiou":
+        return word[2:]
+    return None
+
+
+def _max_edits(length: int) -> int:
+    """Typos tolerated in a word: none in short words, more in long ones."""
+    return 0 if length < 4 else 1 if length <= 7 else 2
+
+
+class Matcher:
+    """An index over the knowledge; immutable, so a reload builds a new one."""
+
+    SHORTLIST = 30
+    REFINE = 4  # intents whose similarity is computed exactly
+
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        normalizer: Normalizer,
+        thresholds: Thresholds | None = None,
+        dictionary: Container[str] = WORDS,
+    ) -> None:
+        self.thresholds = thresholds or Thresholds()
+        self.dictionary = dictionary
+        self.normalizer = normalizer
+        self.ids: list[str] = list(knowledge.intents)
+        self._examples: list[list[str]] = []
+        self._anchors: list[frozenset[str]] = []
+        postings: dict[str, dict[int, float]] = defaultdict(dict)
+        spellings: dict[str, str] = {}
+        weak = self.thresholds.answer_text_weight
+
+        self._stopword_list = sorted(normalizer.all_stopwords)
+        anchor_words = {fold(w) for i in knowledge.intents.values() for w in i.anchors}
+
+        typo_of_function_word: dict[str, bool] = {}  # each example word is checked once
+
+        def kept(surface: str) -> bool:
+            if surface not in typo_of_function_word:
+                typo_of_function_word[surface] = self._function_word_typo(surface)
+            return not typo_of_function_word[surface]
+
+        def terms(text: str, lang: Language) -> list[str]:
+            found = [
+                t
+                for t in normalizer.terms(text, lang)
+                if is_concept(t.key)
+                or t.surface in anchor_words
+                or len(t.surface) < 4
+                or kept(t.surface)
+                or t.surface in dictionary
+            ]  # an example written as chat ("wass ist...") must not teach "wass"
+            for term in found:
+                spellings.setdefault(term.surface, term.key)
+            return [term.key for term in found]
+
+        for idx, intent in enumerate(knowledge.intents.values()):
+            strong: set[str] = set()
+            examples: dict[str, None] = {}
+            pairs: tuple[tuple[Language, list[str]], ...] = (
+                ("de", intent.examples.de),
+                ("en", intent.examples.en),
+            )
+            for lang, texts in pairs:
+                for text in [*texts, intent.title.get(lang)]:
+                    toks = terms(text, lang)
+                    strong.update(toks)
+                    examples[" ".join(dict.fromkeys(toks))] = None
+                for word in intent.keywords:
+                    strong.update(terms(word, lang))
+            answer_words = set(terms(intent.answer.de, "de")) | set(terms(intent.answer.en, "en"))
+            anchors: set[str] = set()
+            for word in intent.anchors:
+                anchors.update(terms(word, "de"))
+                anchors.update(terms(word, "en"))
+                anchors.update(normalizer.phrase_concepts(word))
+            for tok in strong:
+                postings[tok][idx] = 1.0
+            for tok in answer_words - strong:
+                postings[tok][idx] = weak
+            self._examples.append([" ".join(sorted(e.split())) for e in examples if e])
+            self._anchors.append(frozenset(anchors))
+        # Example-level index for the token-set part of the similarity.
+        self._example_start: list[int] = []
+        example_tokens: dict[str, list[int]] = defaultdict(list)
+        sizes: list[int] = []
+        for examples_of_intent in self._examples:
+            self._example_start.append(len(sizes))
+            for example in examples_of_intent:
+                tokens = set(example.split())
+                for tok in tokens:
+                    example_tokens[tok].append(len(sizes))
+                sizes.append(len(tokens))
+        self._example_sizes = np.array(sizes, dtype=np.float32)
+        self._example_postings = {
+            tok: np.array(ids, dtype=np.int32) for tok, ids in example_tokens.items()
+        }
+        n = len(self.ids)
+        self._postings = {tok: tuple(p.items()) for tok, p in postings.items()}
+        self._idf = {tok: math.log(1 + n / len(p)) for tok, p in postings.items()}
+        self._oov_weight = math.log(1 + n)
+        for surface, concept in normalizer.surface_forms().items():
+            spellings.setdefault(surface, concept)
+        for part, concept in normalizer.phrase_parts().items():
+            spellings.setdefault(part, concept)
+        self._spellings = {
+            s: k
+            for s, k in spellings.items()
+            if k in self._postings and not s.isdigit() and k not in QUESTION_CONCEPTS
+        }
+        self._skeletons: dict[str, str] = {}
+        for spelling, key in self._spellings.items():
+            self._skeletons.setdefault(skeleton(spelling), key)
+        self._spelling_list = list(self._spellings)
+        self._anchor_words = frozenset().union(*self._anchors)
+        self._resolve = lru_cache(maxsize=16384)(self._resolve_uncached)
+        self._is_function_word_typo = lru_cache(maxsize=4096)(self._function_word_typo)
+
+    # -- vocabulary ----------------------------------------------------------------
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        return frozenset(self._postings)
+
+    def _resolve_uncached(self, key: str, surface: str) -> tuple[tuple[str, float], ...]:
+        """Vocabulary entries a question word may stand for, with a similarity in 0..1."""
+        if is_concept(key):
+            # A word from the synonym lists is no typo.
+            return ((key, 1.0),) if key in self._postings else ()
+        found: dict[str, float] = {}
+        # The word as typed (umlauts written as u or ue alike) beats its stem:
+        # "grunder" is "Gründer", not "Grund".
+        known = self._spellings.get(surface) or self._skeletons.get(skeleton(surface))
+        if known is not None:
+            found[known] = 1.0
+        elif key in self._postings:
+            found[key] = 1.0
+        elif (participle := _without_ge(surface)) and stem(participle, "de") in self._postings:
+            found[stem(participle, "de")] = 1.0  # "geforscht" ~ "forschte"
+        elif self._is_function_word_typo(surface):
+            return ()  # "habn", "wass": no meaning, no typo correction either
+        edits = _max_edits(len(surface)) if len(surface) <= MAX_WORD else 0
+        real_word = known is None and key not in self._postings and surface in self.dictionary
+        if (known is None or not is_concept(known)) and edits and not surface.isdigit():
+            for cand, distance, _ in process.extract(
+                surface,
+                self._spelling_list,
+                scorer=DamerauLevenshtein.distance,
+                limit=3,
+                score_cutoff=edits,
+            ):
+                target = self._spellings[cand]
+                if real_word and target not in self._anchor_words:
+                    # A correctly spelt word the knowledge never uses is no typo,
+                    # unless it is one letter off a name ("Elon Mask").
+                    continue
+                sim = 1.0 - distance / max(len(surface), len(cand))
+                if sim > found.get(target, 0.0):
+                    found[target] = sim
+        return tuple(found.items())
+
+    def _function_word_typo(self, surface: str) -> bool:
+        """Whether an unknown word is a misspelt stop word ("wass", "habn", "vile")."""
+        if not 3 <= len(surface) <= MAX_WORD or surface.isdigit():
+            return False
+        hit = process.extractOne(
+            surface, self._stopword_list, scorer=DamerauLevenshtein.distance, score_cutoff=1
+        )
+        return hit is not None
+
+    # -- matching ------------------------------------------------------------------
+
+    def terms(
+        self, text: str, lang: Language, words: list[tuple[str, bool]] | None = None
+    ) -> list[Term]:
+        """The question's terms, each key once (``words``: its tokens, if already split)."""
+        seen: dict[str, Term] = {}
+        tokens = textmod.words(text) if words is None else words
+        for term in self.normalizer.canonical(tokens, lang):
+            seen.setdefault(term.key, term)
+        return list(seen.values())
+
+    def tokens(self, text: str, lang: Language) -> list[str]:
+        return [term.key for term in self.terms(text, lang)]
+
+    def match(
+        self, text: str, lang: Language, words: list[tuple[str, bool]] | None = None
+    ) -> Match:
+        return self.match_terms(self.terms(text, lang, words), lang, _mixed_case(text))
+
+    def _known(self, word: str) -> str | None:
+        """The index key of a word the knowledge uses (as typed, or by its stem)."""
+        if len(word) < 3 or word in self.normalizer.all_stopwords:
+            return None
+        found = self._spellings.get(word) or self._skeletons.get(skeleton(word))
+        if found is None:
+            found = self.normalizer.concept_of(word)
+        if found is None:
+            stemmed = stem(word, "de")
+            found = stemmed if stemmed in self._postings else None
+        return found if found in self._postings else None
+
+    def _split_compound(self, term: Term) -> list[Term]:
+        """German compounds the knowledge never spells out: "Chipproblem" -> chip + problem."""
+        word = term.surface
+        if (
+            not 8 <= len(word) <= MAX_WORD
+            or term.key in self._postings
+            or self._known(word) is not None
+        ):
+            return [term]
+        for cut in range(len(word) - 3, 2, -1):  # longest known tail first
+            tail = self._known(word[cut:])
+            if tail is None:
+                continue
+            head_word = word[:cut]
+            head = self._known(head_word)
+            if head is None and head_word.endswith("s"):  # linking s: Datenschutzsorgen
+                head = self._known(head_word[:-1])
+            if head is not None:
+                return [Term(head, head_word, term.capital), Term(tail, word[cut:], term.capital)]
+        return [term]
+
+    def match_terms(self, terms: Iterable[Term], lang: Language, mixed_case: bool) -> Match:
+        th = self.thresholds
+        query = [part for term in terms for part in self._split_compound(term)]
+        query = list({t.key: t for t in reversed(query)}.values())[::-1]
+        if not any(t.key not in QUESTION_CONCEPTS for t in query):
+            return Match(Outcome.FALLBACK, None, ())
+        total = 0.0
+        covered: dict[int, float] = defaultdict(float)
+        anchored: set[int] = set()
+        sentence: list[str] = []
+        for n, (key, surface, capital) in enumerate(query):
+            resolved = self._resolve(key, surface)
+            if not resolved and self._is_function_word_typo(surface):
+                continue  # a misspelt stop word counts for nothing
+            sentence.append(max(resolved, key=lambda r: r[1])[0] if resolved else key)
+            if key in QUESTION_CONCEPTS:
+                weight = th.question_word_weight
+            else:
+                known = [self._idf[v] for v, _ in resolved]
+                weight = max(known) if known else self._oov_weight
+                if lang == "de" and mixed_case and not capital and n > 0 and not is_concept(key):
+                    # German capitalises nouns: a lower-case word in a properly
+                    # written question is a verb or adjective, which says less
+                    # about what is asked than a noun or a name does.
+                    weight *= th.lower_case_factor
+            total += weight
+            best_here: dict[int, float] = {}
+            for vocab_tok, sim in resolved:
+                for idx, post_weight in self._postings[vocab_tok]:
+                    credit = sim * post_weight
+                    if credit > best_here.get(idx, 0.0):
+                        best_here[idx] = credit
+                    if sim >= 0.8 and vocab_tok in self._anchors[idx]:
+                        anchored.add(idx)
+            for idx, credit in best_here.items():
+                covered[idx] += weight * credit
+        if not covered:
+            return Match(Outcome.FALLBACK, None, ())
+        top_cov = max(covered.values())
+        shortlist = sorted(
+            ((idx, cov) for idx, cov in covered.items() if cov >= 0.5 * top_cov),
+            key=lambda kv: kv[1],
+            reverse=True,
+        )[: self.SHORTLIST]
+        similarity = self._similarity(
+            " ".join(sentence), [i for i, _ in shortlist if self._examples[i]]
+        )
+        candidates = []
+        for idx, cov in shortlist:
+            coverage = cov / total
+            sim = similarity.get(idx, 0.0)
+            score = 100.0 * coverage * (0.55 + 0.45 * sim / 100.0)
+            ok = not self._anchors[idx] or idx in anchored
+            candidates.append(Candidate(self.ids[idx], score, coverage, sim, ok))
+        candidates.sort(key=lambda c: c.score, reverse=True)
+        words = sum(1 for t in query if t.key not in QUESTION_CONCEPTS)
+        return decide(candidates, self.thresholds, words)
+
+    def _similarity(self, sentence: str, intents: list[int]) -> dict[int, float]:
+        """Best similarity per intent between the question and its examples.
+
+        Half rapidfuzz's ratio of the token-sorted strings (token-sort ratio,
+        with examples sorted once at load), half token-set containment (the
+        share of the smaller side found in the other), counted with numpy over
+        an example-level index.
+        """
+        tokens = sorted(set(sentence.split()))
+        if not intents or not tokens:
+            return {}
+        texts: list[str] = []
+        offsets: list[int] = []
+        rows: list[np.ndarray] = []
+        for idx in intents:
+            offsets.append(len(texts))
+            start = self._example_start[idx]
+            count = len(self._examples[idx])
+            texts.extend(self._examples[idx])
+            rows.append(np.arange(start, start + count, dtype=np.int32))
+        sort = process.cdist([" ".join(tokens)], texts, scorer=fuzz.ratio, dtype=np.float32)[0]
+        hits = np.zeros(len(self._example_sizes), dtype=np.float32)
+        for tok in tokens:
+            found = self._example_postings.get(tok)
+            if found is not None:
+                hits[found] += 1.0
+        index = np.concatenate(rows)
+        smaller = np.minimum(self._example_sizes[index], float(len(tokens)))
+        contained = 100.0 * hits[index] / np.maximum(smaller, 1.0)
+        best = np.maximum.reduceat((sort + contained) * 0.5, offsets)
+        scores = dict(zip(intents, best.tolist(), strict=True))
+        # The few intents that matter get rapidfuzz's full token-set ratio,
+        # which also credits near-identical words the containment misses.
+        query = " ".join(tokens)
+        for idx in sorted(scores, key=scores.__getitem__, reverse=True)[: self.REFINE]:
+            examples = self._examples[idx]
+            token_set = process.cdist([query], examples, scorer=fuzz.token_set_ratio)[0]
+            ratio = process.cdist([query], examples, scorer=fuzz.ratio)[0]
+            scores[idx] = float(np.max((token_set + ratio) * 0.5))
+        return scores
+
+
+def decide(ranked: list[Candidate], th: Thresholds, words: int = 2) -> Match:
+    """Answer, close call or fallback, from candidates sorted best first.
+
+    ``words``: how many meaningful terms the question had (1 for "Reaktionen").
+    """
+    eligible = [c for c in ranked if c.anchored]
+    top = eligible[0] if eligible else None
+    runner_up = eligible[1].score if len(eligible) > 1 else 0.0
+    if top is not None and words == 1 and runner_up > top.score - th.margin:
+        # A one-word question that ties inside one topic ("Reaktionen") asks
+        # about the topic as a whole: its overview answers it.
+        tied = [c for c in eligible if c.score > top.score - th.margin]
+        topics = {c.intent.split(".", 1)[0] for c in tied}
+        overview = next((c for c in tied if c.intent.endswith(".overview")), None)
+        if len(topics) == 1 and overview is not None:
+            top = overview
+            runner_up = max((c.score for c in eligible if c not in tied), default=0.0)
+    suggestable = tuple(c for c in ranked if c.score >= th.suggest)[: th.max_suggestions]
+    everything = tuple(ranked)
+    alone = len(suggestable) == 1 and top is suggestable[0]
+    if top is not None and (
+        (
+            top.score >= th.answer
+            and top.coverage >= th.min_coverage
+            and (top.score - runner_up >= th.margin or top.score >= th.sure)
+        )
+        or (alone and top.score >= th.lone and top.coverage >= th.min_coverage)
+    ):
+        return Match(Outcome.ANSWERED, top, (top,), everything)
+    if suggestable:
+        return Match(Outcome.CLOSE_CALL, suggestable[0], suggestable, everything)
+    return Match(Outcome.FALLBACK, ranked[0] if ranked else None, (), everything)

@@ -1,1 +1,0 @@
-"""Operations: health endpoint and Prometheus metrics for self-hosters."""

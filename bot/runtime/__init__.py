@@ -1,0 +1,1 @@
+"""Running the bot: building the services, the process life cycle, health and metrics."""

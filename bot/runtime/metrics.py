@@ -1,0 +1,65 @@
+"""Prometheus metrics, in a registry of our own (no global state to leak between tests)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from bot.domain.models import AskContext, Language, Reply
+from bot.engine.engine import QuestionSink
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.questions = Counter(
+            "faqbot_questions",
+            "Questions answered, by platform and outcome",
+            ["platform", "outcome"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "faqbot_answer_latency_seconds",
+            "Time from question to reply inside the engine",
+            ["platform"],
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+            registry=self.registry,
+        )
+        self.adapter_up = Gauge(
+            "faqbot_adapter_connected",
+            "1 while the adapter is connected",
+            ["adapter"],
+            registry=self.registry,
+        )
+        self.knowledge = Gauge(
+            "faqbot_knowledge_info",
+            "Loaded knowledge (version label)",
+            ["version"],
+            registry=self.registry,
+        )
+        self.storage_up = Gauge(
+            "faqbot_storage_healthy", "1 while database writes succeed", registry=self.registry
+        )
+
+    def set_knowledge(self, version: str) -> None:
+        self.knowledge.clear()
+        self.knowledge.labels(version=version).set(1)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class ObservedSink:
+    """Counts and times every question, then hands it on to storage."""
+
+    def __init__(self, inner: QuestionSink | None, metrics: Metrics) -> None:
+        self.inner = inner
+        self.metrics = metrics
+
+    def record_question(self, ctx: AskContext, reply: Reply, latency_ms: float) -> None:
+        self.metrics.questions.labels(ctx.platform, reply.outcome.value).inc()
+        self.metrics.latency.labels(ctx.platform).observe(latency_ms / 1000)
+        if self.inner is not None:
+            self.inner.record_question(ctx, reply, latency_ms)
+
+    async def chat_language(self, ctx: AskContext) -> Language | None:
+        return await self.inner.chat_language(ctx) if self.inner is not None else None

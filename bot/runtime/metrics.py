@@ -7,6 +7,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from bot.domain.models import AskContext, Language, Reply
 from bot.engine.engine import QuestionSink
 
+# Created up front for these, so the dashboard and alerts see 0 instead of no series.
+PLATFORMS = ("telegram", "discord")
+
 
 class Metrics:
     def __init__(self) -> None:
@@ -39,6 +42,24 @@ class Metrics:
         self.storage_up = Gauge(
             "faqbot_storage_healthy", "1 while database writes succeed", registry=self.registry
         )
+        self.storage_errors = Counter(
+            "faqbot_storage_errors", "Database writes that failed", registry=self.registry
+        )
+        self.send_retries = Counter(
+            "faqbot_send_retries",
+            "Sends tried again after a broken connection or a 5xx answer",
+            ["platform"],
+            registry=self.registry,
+        )
+        self.rate_limited = Counter(
+            "faqbot_rate_limited",
+            "HTTP 429 answers from the platform",
+            ["platform"],
+            registry=self.registry,
+        )
+        for platform in PLATFORMS:
+            self.send_retries.labels(platform)
+            self.rate_limited.labels(platform)
 
     def set_knowledge(self, version: str) -> None:
         self.knowledge.clear()

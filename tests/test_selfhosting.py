@@ -205,6 +205,9 @@ class Console:
     def __init__(self, tmp_path: Path) -> None:
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child
+            # As a shell starts a program on a terminal: a test run started in the
+            # background by a non-interactive shell has SIGINT ignored, and exec keeps that.
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
             os.chdir(tmp_path)
             os.execve(sys.executable, [sys.executable, "-m", "bot", "chat"], _env(TERM="dumb"))
         self.output = b""

@@ -115,12 +115,9 @@ def cpu_seconds(pid: int) -> float:
 async def _serve(spec: dict[str, Any]) -> None:
     """Run the bot (or an echo baseline) until SIGTERM; report on stdout as JSON lines."""
     from bot import logs
-    from bot.chat.ratelimit import FloodGate, Rate
     from bot.config import Settings
-    from bot.platforms.base import Adapter, Services
-    from bot.runtime.app import build_engine
-    from bot.runtime.metrics import Metrics, ObservedSink
-    from bot.storage import Store
+    from bot.platforms.base import Adapter
+    from bot.runtime.services import Services, open_services
 
     started = time.perf_counter()
     settings = Settings(_env_file=None, **spec["settings"])  # type: ignore[call-arg]
@@ -134,24 +131,21 @@ async def _serve(spec: dict[str, Any]) -> None:
     logging.getLogger().addHandler(Counter(logging.WARNING))
     mode = spec["mode"]
     stops: list[Callable[[], Awaitable[None]]] = []
-    store: Store | None = None
+    services: Services | None = None
     if mode in ("telegram", "discord", "both"):
-        engine = build_engine(settings)
-        store = await Store.open(settings.database_path)
-        engine.sink = ObservedSink(store, Metrics())
-        gate = FloodGate(Rate.parse(settings.user_rate_limit), Rate.parse(settings.chat_rate_limit))
-        services = Services(engine, store, settings, gate)
+        services = await open_services(settings)
+        parts = (services.chat, settings, services.metrics)
         adapters: list[Adapter] = []
         if mode in ("telegram", "both"):
             from bot.platforms.telegram.adapter import TelegramAdapter
 
-            telegram = TelegramAdapter(services, poll_timeout=10, send_limits=False)
+            telegram = TelegramAdapter(*parts, poll_timeout=10, send_limits=False)
             assert telegram.application.bot.rate_limiter is None
             adapters.append(telegram)
         if mode in ("discord", "both"):
             from bot.platforms.discord.adapter import DiscordAdapter
 
-            adapters.append(DiscordAdapter(services, guild_ready_timeout=0.05))
+            adapters.append(DiscordAdapter(*parts, guild_ready_timeout=0.05))
         for adapter in adapters:
             await adapter.start()
             stops.append(adapter.stop)
@@ -190,8 +184,8 @@ async def _serve(spec: dict[str, Any]) -> None:
     status: dict[str, Any] = {**proc_status(), "objects": len(gc.get_objects())}
     for stop in reversed(stops):
         await stop()
-    if store is not None:
-        await store.close()
+    if services is not None:
+        await services.close()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     gc_ms = {g: [len(p), 1000 * max(p, default=0.0)] for g, p in pauses.items()}
     _say(event="stopped", levels=levels, cpu=usage.ru_utime + usage.ru_stime, gc=gc_ms, **status)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from bot.config import Settings, build_engine, load_settings
+from bot.config import Settings, load_settings
 from bot.domain.models import Language, as_language
 from bot.engine.engine import Engine
 from bot.errors import ConfigError, KnowledgeError, StartupError, StorageError
@@ -85,14 +85,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _first_sentence(text: str) -> str:
-    head = " ".join(text.split())
-    for end in (". ", "! ", "? "):
-        if end in head:
-            return head.split(end, 1)[0] + end.strip()
-    return head
-
-
 def cmd_ask(engine: Engine, args: argparse.Namespace, out: TextIO) -> int:
     from bot.render.plain import one_line, render
 
@@ -116,14 +108,17 @@ def cmd_ask(engine: Engine, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_topics(engine: Engine, args: argparse.Namespace, out: TextIO) -> int:
+    from bot.render.text import first_sentence
+
     lang = as_language(args.lang) or engine.options.default_language
     for view in engine.topics(lang):
-        out.write(f"{view.id}: {view.title} - {_first_sentence(view.summary)}\n")
+        out.write(f"{view.id}: {view.title} - {first_sentence(view.summary)}\n")
     return EXIT_OK
 
 
 def cmd_check(settings: Settings, out: TextIO) -> int:
-    from bot.engine.lint import lint
+    from bot.engine.lint import index_of, lint
+    from bot.platforms import answer_checks
 
     try:
         knowledge = load_knowledge(settings.knowledge_dir)
@@ -131,7 +126,11 @@ def cmd_check(settings: Settings, out: TextIO) -> int:
         for problem in exc.problems:
             out.write(f"error: {problem}\n")
         return EXIT_FINDINGS
-    findings = lint(knowledge, max_review_age_days=settings.review_max_age_days)
+    findings = lint(
+        index_of(knowledge, settings.engine_options()),
+        checks=answer_checks(),
+        max_review_age_days=settings.review_max_age_days,
+    )
     for finding in findings:
         out.write(f"{finding}\n")
     errors = sum(f.level == "error" for f in findings)
@@ -290,6 +289,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return asyncio.run(cmd_forget(settings, args, out))
         if args.command == "misses" and args.export is not None and args.export.exists():
             raise _UsageError(f"{args.export} exists; choose a new file (it may hold edits)")
+        from bot.runtime.services import build_chat, build_engine
+
         engine = build_engine(settings)
         if args.command == "ask":
             return cmd_ask(engine, args, out)
@@ -300,7 +301,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         if args.command == "chat":
             from bot.console import chat
 
-            return chat(engine, as_language(args.lang))
+            return chat(build_chat(settings, engine, None), as_language(args.lang))
     except KnowledgeError as exc:
         print(exc, file=sys.stderr)
         return EXIT_FINDINGS

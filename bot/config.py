@@ -22,10 +22,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.chat.ratelimit import Rate
 from bot.domain.models import Language
-from bot.engine.engine import Engine, EngineOptions
+from bot.engine.engine import EngineOptions
 from bot.engine.matcher import Thresholds
 from bot.errors import ConfigError
-from bot.knowledge import load_knowledge
 
 DEFAULTS_FILE = Path("/etc/deepseek-faq-bot/defaults.env")
 
@@ -185,8 +184,3 @@ def load_settings(
             msg = err["msg"].removeprefix("Value error, ")
             parts.append(f"{name}: {msg}")
         raise ConfigError("configuration error: " + "; ".join(parts)) from None
-
-
-def build_engine(settings: Settings) -> Engine:
-    """The engine for these settings, on the configured (or shipped) knowledge."""
-    return Engine(load_knowledge(settings.knowledge_dir), settings.engine_options())

@@ -1,6 +1,6 @@
-"""``python -m bot chat``: an interactive console chat on the engine, no network.
+"""``python -m bot chat``: an interactive console chat, through the same chat service.
 
-The loop reads on the main thread and runs each answer on one event loop
+The loop reads on the main thread and runs each request on one event loop
 (:class:`asyncio.Runner`): Ctrl-C then interrupts the read at once and Ctrl-D
 ends it, with no reader thread left for the interpreter to wait for. On a
 terminal it waits for a line in short ``select`` steps, so that a Ctrl-C is
@@ -15,10 +15,12 @@ import select
 import sys
 from typing import TextIO
 
+from bot.chat.requests import Ask, Caller, Click, Command, Request
+from bot.chat.responses import Button, ButtonKind, Edit, Response, Say, Toast
+from bot.chat.service import ChatService
+from bot.domain.language import Language
 from bot.domain.messages import message
-from bot.domain.models import AskContext, Language, Outcome, Reply
-from bot.engine.engine import Engine
-from bot.render.plain import render
+from bot.render.plain import content
 
 EXIT_INTERRUPTED = 130
 PROMPT = "> "
@@ -45,8 +47,42 @@ def _read(stdin: TextIO, stdout: TextIO, interactive: bool) -> str | None:
     return line.rstrip("\n") if line else None
 
 
+class Console:
+    """One person in one private chat with the service, on a terminal."""
+
+    def __init__(self, chat: ChatService, language: Language | None, stdout: TextIO) -> None:
+        self.chat = chat
+        self.stdout = stdout
+        self.caller = Caller("console", "console", "console", locale=language, private=True)
+        self.ui_lang: Language = language or chat.engine.options.default_language
+        self.choices: tuple[Button, ...] = ()  # the last "did you mean" buttons
+
+    def request(self, text: str) -> Request | str:
+        """What a line asks for, or the bot's own reminder (a number not on the list)."""
+        if self.choices and text.isdigit():
+            number = int(text)
+            if 1 <= number <= len(self.choices):
+                return Click(self.choices[number - 1].payload)
+            return message("pick_range", self.ui_lang, count=len(self.choices))
+        if text.startswith("/"):
+            name, _, arg = text[1:].partition(" ")
+            return Command({"themen": "topics", "thema": "topic"}.get(name, name), arg)
+        return Ask(text)
+
+    def show(self, responses: list[Response]) -> None:
+        for response in responses:
+            if isinstance(response, Say | Edit):
+                print(content(response.content, response.language), file=self.stdout, flush=True)
+                picks = tuple(b for b in response.buttons if b.kind is ButtonKind.PICK)
+                self.choices = picks
+                self.ui_lang = response.language
+            elif isinstance(response, Toast) and response.notice is not None:
+                text = message(response.notice.key, response.language, **response.notice.params)
+                print(text, file=self.stdout, flush=True)
+
+
 def chat(
-    engine: Engine,
+    service: ChatService,
     language: Language | None = None,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
@@ -54,10 +90,8 @@ def chat(
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     interactive = stdin is sys.stdin and stdout is sys.stdout and stdin.isatty()
-    ui_lang: Language = language or engine.options.default_language
-    print(_BANNER[ui_lang], file=stdout)
-    last: Reply | None = None
-    ctx = AskContext(platform="console", language=language)
+    console = Console(service, language, stdout)
+    print(_BANNER[console.ui_lang], file=stdout)
     with asyncio.Runner() as runner:
         while True:
             try:
@@ -67,32 +101,14 @@ def chat(
                 text = line.strip()
                 if text in {"/quit", "/exit", "quit", "exit"}:
                     break
-                if text in {"/topics", "/themen"}:
-                    for view in engine.topics(ui_lang):
-                        print(f"- {view.title}: {view.summary}", file=stdout)
+                request = console.request(text)
+                if isinstance(request, str):
+                    print(request, file=stdout, flush=True)
                     continue
-                if last is not None and last.suggestions and text.isdigit():
-                    reply = _pick(engine, last, int(text))
-                else:
-                    reply = runner.run(engine.ask(text, ctx))
-                print(render(reply), file=stdout, flush=True)
-                if reply.outcome is not Outcome.REFUSED:
-                    ui_lang = reply.language
-                if reply.intent is not None or reply.suggestions or not text.isdigit():
-                    last = reply
+                console.show(runner.run(service.handle(console.caller, request)))
             except KeyboardInterrupt:
                 print(file=stdout)
                 return EXIT_INTERRUPTED
     if interactive:
         print(file=stdout)
     return 0
-
-
-def _pick(engine: Engine, last: Reply, number: int) -> Reply:
-    """The suggestion with that number, or a reminder of which numbers there are."""
-    if 1 <= number <= len(last.suggestions):
-        chosen = engine.answer_intent(last.suggestions[number - 1].intent, last.language)
-        if chosen is not None:
-            return chosen
-    text = message("pick_range", last.language, count=len(last.suggestions))
-    return Reply(question=str(number), language=last.language, outcome=Outcome.FALLBACK, text=text)

@@ -18,7 +18,6 @@ import contextlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +35,9 @@ from bot.engine.matcher import Matcher, Thresholds
 from bot.knowledge import Knowledge
 from bot.nlp.language import LanguageDetector
 from bot.nlp.normalizer import Normalizer
-from bot.platforms.base import Services
-from bot.platforms.discord.adapter import DiscordAdapter
-from bot.platforms.telegram.adapter import TelegramAdapter
-from bot.runtime.app import build_engine
-from bot.storage import Store
-from tests.conftest import close_all
+from bot.platforms.discord.texts import say as dc_say
+from bot.runtime.services import build_engine
+from tests.bots import RunningBot, discord_bot, telegram_bot
 from tests.fakes import discord_api as dc
 from tests.fakes.telegram_api import BOT_USERNAME, TOKEN, Call, FakeTelegram, parse_html
 from tests.fakes.telegram_api import settings_for as tg_settings_for
@@ -210,48 +206,26 @@ def test_a_flood_of_new_ids_does_not_grow_memory_without_bound() -> None:
 # -- Telegram end to end ---------------------------------------------------------------------
 
 
-@dataclass
-class TgBot:
-    fake: FakeTelegram
-    adapter: TelegramAdapter
-    store: Store
-    engine: Engine
-    db: Path
-
-    def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(self.db) as conn:
-            return conn.execute(sql).fetchall()
-
-
+TgBot = RunningBot
 MakeTg = Callable[..., Awaitable[TgBot]]
 
 
 @pytest.fixture
 async def make_tg(tmp_path: Path, knowledge: Knowledge) -> AsyncIterator[MakeTg]:
-    made: list[TgBot] = []
-    fakes: list[FakeTelegram] = []
+    """A bot on a fake of its own, with its own database, per call."""
+    async with contextlib.AsyncExitStack() as stack:
 
-    async def make(**overrides: Any) -> TgBot:
-        fake = FakeTelegram()
-        await fake.start()
-        fakes.append(fake)
-        settings = tg_settings_for(fake, **{"telegram_admin_ids": str(ADMIN), **overrides})
-        engine = Engine(knowledge, settings.engine_options())
-        db = tmp_path / f"bot{len(made)}.sqlite3"
-        store = await Store.open(db)
-        engine.sink = store
-        gate = FloodGate(Rate.parse(settings.user_rate_limit), Rate.parse(settings.chat_rate_limit))
-        adapter = TelegramAdapter(Services(engine, store, settings, gate), poll_timeout=1)
-        bot = TgBot(fake, adapter, store, engine, db)
-        made.append(bot)
-        await adapter.start()
-        return bot
+        async def make(**overrides: Any) -> TgBot:
+            fake = FakeTelegram()
+            await fake.start()
+            stack.push_async_callback(fake.stop)
+            settings = {"telegram_admin_ids": str(ADMIN), **overrides}
+            folder = tmp_path / f"bot{len(stack._exit_callbacks)}"
+            folder.mkdir()
+            engine = Engine(knowledge, tg_settings_for(fake, **settings).engine_options())
+            return await stack.enter_async_context(telegram_bot(fake, folder, engine, **settings))
 
-    try:
         yield make
-    finally:
-        closers = [c for bot in made for c in (bot.adapter.stop, bot.store.close)]
-        await close_all(*closers, *(fake.stop for fake in fakes))
 
 
 def shown(call: Call) -> str:
@@ -382,31 +356,19 @@ MODERATOR = str(
 )
 
 
-@dataclass
-class DcBot:
-    fake: dc.FakeDiscord
-    adapter: DiscordAdapter
-    store: Store
-    engine: Engine
-    db: Path
+DcBot = RunningBot
 
 
 @contextlib.asynccontextmanager
 async def running_dcbot(tmp_path: Path, engine: Engine) -> AsyncIterator[DcBot]:
     """A started Discord adapter on a fresh fake, with its own SQLite file."""
-    async with dc.FakeDiscord.running() as fake:
-        db = tmp_path / "bot.sqlite3"
-        store = await Store.open(db)
-        engine.sink = store
-        gate = FloodGate(Rate(100, 60), Rate(100, 60))
-        services = Services(engine, store, dc.settings_for(fake), gate)
-        adapter = DiscordAdapter(services, guild_ready_timeout=0.05, ready_timeout=5.0)
-        await adapter.start()
-        try:
-            yield DcBot(fake, adapter, store, engine, db)
-        finally:
-            await adapter.stop()
-            await store.close()
+    async with (
+        dc.FakeDiscord.running() as fake,
+        discord_bot(
+            fake, tmp_path, engine, user_rate_limit="100/60", chat_rate_limit="100/60"
+        ) as bot,
+    ):
+        yield bot
 
 
 @pytest.fixture
@@ -432,8 +394,8 @@ async def test_discord_admin_commands_need_manage_server_in_a_server(
 ) -> None:
     knowledge = dcbot.engine.knowledge
     refusal = {
-        "de": message("discord_need_manage_guild", "de"),
-        "en": message("discord_need_manage_guild", "en"),
+        "de": dc_say("not_admin", "de"),
+        "en": dc_say("not_admin", "en"),
     }
     attempts: list[dict[str, Any]] = [
         {},  # a plain member
@@ -505,7 +467,7 @@ async def test_discord_a_pick_on_someone_elses_question_is_theirs_to_forget(
         mark = fake.mark()
         await fake.click(fake.message_of(offer), offer.custom_ids[0], user_id=dc.BOB_ID)
         await fake.wait_request("POST", CALLBACK, after=mark)
-        await store.flush()
+        await bot.store.flush()
         with sqlite3.connect(db) as conn:
             picks = conn.execute("SELECT user_hash, question FROM suggestion_picks").fetchall()
         assert picks == [(store.hash("discord", "user", str(dc.ALICE_ID)), question)]
@@ -615,42 +577,35 @@ async def test_discord_no_token_id_or_question_in_logs_or_other_replies(
 ) -> None:
     captured = debug_logs([dc.TOKEN])
     captured.start()
-    async with dc.FakeDiscord.running() as fake:
-        engine = Engine(knowledge)
-        store = await Store.open(tmp_path / "bot.sqlite3")
-        engine.sink = store
-        services = Services(
-            engine, store, dc.settings_for(fake), FloodGate(Rate(100, 60), Rate(100, 60))
+    async with (
+        dc.FakeDiscord.running() as fake,
+        discord_bot(
+            fake, tmp_path, Engine(knowledge), user_rate_limit="100/60", chat_rate_limit="100/60"
+        ) as bot,
+    ):
+        mark = fake.mark()
+        await fake.send_message(
+            f"<@{dc.BOT_ID}> Wie wird das Wetter in Quxlingen?", mentions=[dc.BOT_ID]
         )
-        adapter = DiscordAdapter(services, guild_ready_timeout=0.05, ready_timeout=5.0)
-        await adapter.start()
-        try:
-            mark = fake.mark()
-            await fake.send_message(
-                f"<@{dc.BOT_ID}> Wie wird das Wetter in Quxlingen?", mentions=[dc.BOT_ID]
-            )
-            await fake.wait_request("POST", CHANNEL_POST, after=mark)
-            answered = await slash(
-                fake, "ask", options={"question": "Who is Liang Wenfeng?"}, user_id=dc.BOB_ID
-            )
-            await slash(
-                fake, "ask", options={"question": "Zwiebelhausen subscription?"}, user_id=dc.BOB_ID
-            )
-            mark = fake.mark()
-            await fake.click(fake.message_of(answered), answered.custom_ids[0], user_id=dc.BOB_ID)
-            await fake.wait_request("POST", CALLBACK, after=mark)
-            await slash(fake, "forget")
-            await slash(fake, "stats", user_id=dc.BOB_ID)
-            fake.fail("POST", CALLBACK, times=1, status=429, retry_after=0.01)
-            await slash(fake, "topics", user_id=dc.BOB_ID)  # a rate-limited interaction reply
-            fake.fail("POST", CHANNEL_POST, times=1, status=429, retry_after=0.01)
-            mark = fake.mark()
-            await fake.send_message(f"<@{dc.BOT_ID}> Quxlingen?", mentions=[dc.BOT_ID])
-            await fake.wait_request("POST", CHANNEL_POST, after=mark)
-            await store.flush()
-        finally:
-            await adapter.stop()
-            await store.close()
+        await fake.wait_request("POST", CHANNEL_POST, after=mark)
+        answered = await slash(
+            fake, "ask", options={"question": "Who is Liang Wenfeng?"}, user_id=dc.BOB_ID
+        )
+        await slash(
+            fake, "ask", options={"question": "Zwiebelhausen subscription?"}, user_id=dc.BOB_ID
+        )
+        mark = fake.mark()
+        await fake.click(fake.message_of(answered), answered.custom_ids[0], user_id=dc.BOB_ID)
+        await fake.wait_request("POST", CALLBACK, after=mark)
+        await slash(fake, "forget")
+        await slash(fake, "stats", user_id=dc.BOB_ID)
+        fake.fail("POST", CALLBACK, times=1, status=429, retry_after=0.01)
+        await slash(fake, "topics", user_id=dc.BOB_ID)  # a rate-limited interaction reply
+        fake.fail("POST", CHANNEL_POST, times=1, status=429, retry_after=0.01)
+        mark = fake.mark()
+        await fake.send_message(f"<@{dc.BOT_ID}> Quxlingen?", mentions=[dc.BOT_ID])
+        await fake.wait_request("POST", CHANNEL_POST, after=mark)
+        await bot.store.flush()
     output = captured.read()
     assert "IDENTIFY" in output or "discord" in output  # DEBUG logs were captured
     secrets = {

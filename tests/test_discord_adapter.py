@@ -9,16 +9,16 @@ may allow a mention, none may have been refused (400) or sent to an unknown rout
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import discord
 import pytest
 
-from bot.chat.ratelimit import FloodGate, Rate
 from bot.chat.reports import privacy_text
 from bot.config import Settings
 from bot.domain.messages import message
@@ -27,11 +27,13 @@ from bot.engine.engine import Engine, EngineOptions
 from bot.engine.matcher import Thresholds
 from bot.errors import StartupError
 from bot.knowledge import Knowledge, load_knowledge
-from bot.platforms.base import Services
 from bot.platforms.discord.adapter import DiscordAdapter, DiscordStartError
 from bot.platforms.discord.expiry import ButtonExpiry
 from bot.platforms.discord.render import ButtonSpec
+from bot.platforms.discord.texts import say as dc_say
+from bot.runtime.services import build_chat
 from bot.storage import Store
+from tests.bots import RunningBot, discord_bot
 from tests.fakes.discord_api import (
     ALICE_ID,
     APP_ID,
@@ -80,39 +82,45 @@ async def fake() -> AsyncIterator[FakeDiscord]:
     check_payloads(server)
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "bot.sqlite3")
-    try:
-        yield opened
-    finally:
-        await opened.close()
+OpenBot = Callable[..., Awaitable[RunningBot]]
+ROOMY = {"user_rate_limit": "100/60", "chat_rate_limit": "100/60"}
 
 
 @pytest.fixture
-def services(fake: FakeDiscord, store: Store, faq_engine: Engine) -> Iterator[Services]:
-    faq_engine.sink = store
-    gate = FloodGate(Rate(100, 60), Rate(100, 60))
-    try:
-        yield Services(faq_engine, store, settings_for(fake), gate)
-    finally:
-        faq_engine.sink = None
+async def open_bot(fake: FakeDiscord, tmp_path: Path, faq_engine: Engine) -> AsyncIterator[OpenBot]:
+    """``await open_bot(engine=None, adapter_options=None, **settings)``: a running bot."""
+    async with contextlib.AsyncExitStack() as stack:
 
+        async def start(
+            engine: Engine | None = None,
+            adapter_options: dict[str, Any] | None = None,
+            **settings: Any,
+        ) -> RunningBot:
+            running = discord_bot(
+                fake,
+                tmp_path,
+                engine or faq_engine,
+                adapter_options=adapter_options,
+                **{**ROOMY, **settings},
+            )
+            return await stack.enter_async_context(running)
 
-async def started(services: Services, **options: Any) -> DiscordAdapter:
-    options = {"guild_ready_timeout": 0.05, "ready_timeout": 5.0, **options}
-    adapter = DiscordAdapter(services, **options)
-    await adapter.start()
-    return adapter
+        yield start
 
 
 @pytest.fixture
-async def adapter(services: Services) -> AsyncIterator[DiscordAdapter]:
-    running = await started(services)
-    try:
-        yield running
-    finally:
-        await running.stop()
+async def bot(open_bot: OpenBot) -> RunningBot:
+    return await open_bot()
+
+
+@pytest.fixture
+def adapter(bot: RunningBot) -> DiscordAdapter:
+    return bot.adapter  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def store(bot: RunningBot) -> Store:
+    return bot.store
 
 
 def check_payloads(fake: FakeDiscord) -> None:
@@ -166,7 +174,7 @@ async def test_mention_in_guild_is_answered_with_the_fact(
     assert LIANG_DE in embed["description"]
     assert embed["title"] == "Wer ist Liang Wenfeng?"
     assert embed["fields"][0]["name"] == "Quellen" and "•" in embed["fields"][0]["value"]
-    assert embed["footer"]["text"].startswith("Stand: ")
+    assert "footer" not in embed  # "Stand" only where the answer's own sources carry a date
     assert reply.body["allowed_mentions"] == {"parse": [], "replied_user": False}
     assert reply.body["message_reference"]["fail_if_not_exists"] is False
     ids = reply.custom_ids
@@ -218,20 +226,17 @@ async def test_slash_ask_answers_publicly_with_feedback_buttons(
 
 
 async def test_slow_answers_are_deferred_then_followed_up(
-    services: Services, fake: FakeDiscord
+    open_bot: OpenBot, fake: FakeDiscord
 ) -> None:
-    adapter = await started(services, defer_after=0.0)
-    try:
-        mark = fake.mark()
-        await fake.slash("ask", {"question": "Wer ist Liang Wenfeng?"})
-        deferred = (await fake.wait_request("POST", CALLBACK, after=mark))[0]
-        assert deferred.body["type"] == 5
-        followup = (await fake.wait_request("POST", FOLLOWUP, after=mark))[0]
-        assert followup.query.get("wait") in ("1", "true")
-        assert LIANG_DE in followup.text
-        assert followup.body["allowed_mentions"] == {"parse": []}
-    finally:
-        await adapter.stop()
+    await open_bot(adapter_options={"defer_after": 0.0})
+    mark = fake.mark()
+    await fake.slash("ask", {"question": "Wer ist Liang Wenfeng?"})
+    deferred = (await fake.wait_request("POST", CALLBACK, after=mark))[0]
+    assert deferred.body["type"] == 5
+    followup = (await fake.wait_request("POST", FOLLOWUP, after=mark))[0]
+    assert followup.query.get("wait") in ("1", "true")
+    assert LIANG_DE in followup.text
+    assert followup.body["allowed_mentions"] == {"parse": []}
 
 
 async def test_topic_autocomplete_and_topic(
@@ -311,17 +316,17 @@ async def test_forget_deletes_only_the_callers_data(
 
 
 async def test_stats_only_for_manage_server_and_ephemeral(
-    adapter: DiscordAdapter, fake: FakeDiscord, store: Store, faq_engine: Engine
+    bot: RunningBot, fake: FakeDiscord
 ) -> None:
     await mention(fake, "Wer ist Liang Wenfeng?")
     # Stats cover every platform: a question typed elsewhere may hold Discord markup.
     elsewhere = AskContext(platform="telegram", chat_id="1", user_id="2")
-    await faq_engine.ask(f"@everyone <@&{MOD_ROLE_ID}> Wie wird das Wetter in Hamburg?", elsewhere)
-    await store.flush()
+    await bot.engine.ask(f"@everyone <@&{MOD_ROLE_ID}> Wie wird das Wetter in Hamburg?", elsewhere)
+    await bot.store.flush()
 
     refused = await slash(fake, "stats")
     assert refused.ephemeral
-    assert refused.text == message("discord_need_manage_guild", "de")
+    assert refused.text == dc_say("not_admin", "de")
 
     admin = str(int(MEMBER_PERMISSIONS) | MANAGE_GUILD)
     shown = await slash(fake, "stats", permissions=admin, locale="en-US")
@@ -335,25 +340,20 @@ async def test_stats_only_for_manage_server_and_ephemeral(
     assert shown.body["data"]["allowed_mentions"] == {"parse": []}
 
 
-async def test_privacy_is_shown_only_to_the_asker(services: Services, fake: FakeDiscord) -> None:
-    services.settings = settings_for(fake, retention_days=14, privacy_url="https://example.org/p_q")
-    adapter = await started(services)
-    try:
-        german = await slash(fake, "privacy")
-        english = await slash(fake, "privacy", locale="en-US")
-    finally:
-        await adapter.stop()
+async def test_privacy_is_shown_only_to_the_asker(open_bot: OpenBot, fake: FakeDiscord) -> None:
+    await open_bot(retention_days=14, privacy_url="https://example.org/p_q")
+    german = await slash(fake, "privacy")
+    english = await slash(fake, "privacy", locale="en-US")
     assert german.ephemeral and english.ephemeral
     assert german.text == privacy_text("de", 14, "/vergessen", "https://example.org/p_q")
     assert english.text == privacy_text("en", 14, "/forget", "https://example.org/p_q")
 
 
 async def test_reload_for_manage_server_keeps_old_knowledge_on_errors(
-    fake: FakeDiscord, store: Store, knowledge_copy: Path
+    fake: FakeDiscord, open_bot: OpenBot, knowledge_copy: Path
 ) -> None:
-    engine = Engine(load_knowledge(knowledge_copy))
-    gate = FloodGate(Rate(100, 60), Rate(100, 60))
-    adapter = await started(Services(engine, store, settings_for(fake), gate))
+    running = await open_bot(Engine(load_knowledge(knowledge_copy)))
+    engine = running.engine
     admin = str(int(MEMBER_PERMISSIONS) | MANAGE_GUILD)
 
     async def reload() -> Request:
@@ -367,7 +367,7 @@ async def test_reload_for_manage_server_keeps_old_knowledge_on_errors(
 
     try:
         refused = await slash(fake, "reload")
-        assert refused.ephemeral and refused.text == message("discord_need_manage_guild", "de")
+        assert refused.ephemeral and refused.text == dc_say("not_admin", "de")
         people = knowledge_copy / "topics" / "people.yaml"
         answer = "forschte er an der Zhejiang-Universität"
         text = people.read_text(encoding="utf-8")
@@ -384,7 +384,7 @@ async def test_reload_for_manage_server_keeps_old_knowledge_on_errors(
         assert failed.text.startswith("The changed knowledge has errors")
         assert "(neu)" in (await mention(fake, "Wer ist Liang Wenfeng?")).text
     finally:
-        await adapter.stop()
+        await running.adapter.stop()
 
 
 async def test_context_menu_answers_the_selected_message(
@@ -409,22 +409,23 @@ async def click(fake: FakeDiscord, request: Request, custom_id: str, **context: 
 
 
 async def test_close_call_offers_buttons_and_a_pick_answers_and_is_recorded(
-    fake: FakeDiscord, hesitant_engine: Engine, store: Store, tmp_path: Path
+    fake: FakeDiscord, hesitant_engine: Engine, open_bot: OpenBot, tmp_path: Path
 ) -> None:
     expected = hesitant_engine.answer("Wer ist Liang Wenfeng?")
     assert expected.outcome is Outcome.CLOSE_CALL and len(expected.suggestions) >= 2
-    hesitant_engine.sink = store
-    gate = FloodGate(Rate(100, 60), Rate(100, 60))
-    adapter = await started(Services(hesitant_engine, store, settings_for(fake), gate))
+    running = await open_bot(hesitant_engine)
+    store = running.store
     try:
         offer = await mention(fake, "Wer ist Liang Wenfeng?")
-        assert offer.custom_ids == [f"pick:{s.intent}" for s in expected.suggestions]
+        reply_id = offer.custom_ids[0].rsplit(":", 1)[1]  # the close call, kept with its question
+        assert offer.custom_ids == [f"pick:{s.intent}:{reply_id}" for s in expected.suggestions]
         labels = [c["label"] for c in offer.body["components"][0]["components"]]
         assert labels == [s.title for s in expected.suggestions]
 
         chosen = expected.suggestions[1]
-        answer = await click(fake, offer, f"pick:{chosen.intent}", user_id=BOB_ID)
-        assert answer.body["type"] == 4 and not answer.ephemeral
+        answer = await click(fake, offer, offer.custom_ids[1], user_id=BOB_ID)
+        assert answer.body["type"] == 7  # the "did you mean" message becomes the answer
+        assert fake.message_of(answer)["id"] == fake.message_of(offer)["id"]
         wanted = hesitant_engine.answer_intent(chosen.intent, "de")
         assert wanted is not None and wanted.paragraphs[0][:60] in answer.text
         assert answer.custom_ids[0].startswith(f"fb:1:{chosen.intent}:")
@@ -434,8 +435,7 @@ async def test_close_call_offers_buttons_and_a_pick_answers_and_is_recorded(
         )
         assert picks == [("discord", chosen.intent, "Wer ist Liang Wenfeng?")]
     finally:
-        await adapter.stop()
-        hesitant_engine.sink = None
+        await running.adapter.stop()
 
 
 async def test_feedback_is_stored_once_per_person_and_reply(
@@ -501,9 +501,9 @@ async def test_clicks_on_buttons_from_before_a_restart_still_work(
 
 
 async def test_buttons_are_disabled_when_the_view_times_out(
-    services: Services, fake: FakeDiscord
+    open_bot: OpenBot, fake: FakeDiscord
 ) -> None:
-    adapter = await started(services, view_timeout=0.3)
+    adapter = (await open_bot(adapter_options={"view_timeout": 0.3})).adapter
     try:
         answer = await mention(fake, "Wer ist Liang Wenfeng?")
         sent = fake.message_of(answer)
@@ -554,10 +554,9 @@ async def test_very_long_questions_are_refused_within_discords_limits(
 
 
 async def test_flood_control_notifies_once_then_stays_silent(
-    fake: FakeDiscord, store: Store, hesitant_engine: Engine
+    fake: FakeDiscord, open_bot: OpenBot, hesitant_engine: Engine
 ) -> None:
-    gate = FloodGate(Rate(1, 60), Rate(100, 60))
-    adapter = await started(Services(hesitant_engine, store, settings_for(fake), gate))
+    adapter = (await open_bot(hesitant_engine, user_rate_limit="1/60")).adapter
     try:
         first = await mention(fake, "Wer ist Liang Wenfeng?")
         assert first.custom_ids and first.text != message("rate_limited", "de")
@@ -579,13 +578,13 @@ async def test_flood_control_notifies_once_then_stays_silent(
 
 
 async def test_errors_are_answered_ephemerally_logged_and_survived(
-    adapter: DiscordAdapter,
+    bot: RunningBot,
     fake: FakeDiscord,
-    faq_engine: Engine,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    real_ask = faq_engine.ask
+    adapter = bot.adapter
+    real_ask = bot.engine.ask
     calls = 0
 
     async def broken_once(*args: Any, **kwargs: Any) -> Any:
@@ -595,7 +594,7 @@ async def test_errors_are_answered_ephemerally_logged_and_survived(
             raise RuntimeError("engine exploded")
         return await real_ask(*args, **kwargs)
 
-    monkeypatch.setattr(faq_engine, "ask", broken_once)
+    monkeypatch.setattr(bot.engine, "ask", broken_once)
     with caplog.at_level(logging.ERROR):
         failed = await slash(fake, "ask", {"question": "Wer ist Liang Wenfeng?"})
         assert failed.ephemeral and failed.text == message("error", "de")
@@ -680,10 +679,10 @@ async def test_non_resumable_close_leads_to_a_fresh_identify(
 
 
 async def test_token_never_appears_in_logs(
-    services: Services, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+    open_bot: OpenBot, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    adapter = await started(services)
+    adapter = (await open_bot()).adapter
     try:
         await mention(fake, "Wer ist Liang Wenfeng?")
         await slash(fake, "ask", {"question": "Verbot?"})
@@ -704,12 +703,9 @@ async def test_token_never_appears_in_logs(
 
 
 async def test_sharded_client_finds_the_gateway_through_rest(
-    fake: FakeDiscord, store: Store, faq_engine: Engine
+    fake: FakeDiscord, open_bot: OpenBot
 ) -> None:
-    faq_engine.sink = store
-    gate = FloodGate(Rate(100, 60), Rate(100, 60))
-    settings = settings_for(fake, discord_sharded=True)
-    adapter = await started(Services(faq_engine, store, settings, gate))
+    adapter = (await open_bot(discord_sharded=True)).adapter
     try:
         assert fake.find("GET", "/gateway/bot")
         assert fake.identify_payloads[0]["shard"] == [0, 1]
@@ -717,25 +713,22 @@ async def test_sharded_client_finds_the_gateway_through_rest(
         assert LIANG_DE in (await mention(fake, "Wer ist Liang Wenfeng?")).text
     finally:
         await adapter.stop()
-        faq_engine.sink = None
 
 
 async def test_commands_are_synced_on_start_only_when_configured(
-    fake: FakeDiscord, store: Store, faq_engine: Engine
+    fake: FakeDiscord, open_bot: OpenBot
 ) -> None:
-    gate = FloodGate(Rate(100, 60), Rate(100, 60))
-    plain = await started(Services(faq_engine, store, settings_for(fake), gate))
+    plain = (await open_bot()).adapter
     await plain.stop()
     assert not fake.find("PUT", r"/applications/.*")
-    settings = settings_for(fake, discord_sync_commands_on_start=True)
-    syncing = await started(Services(faq_engine, store, settings, gate))
+    syncing = (await open_bot(discord_sync_commands_on_start=True)).adapter
     await syncing.stop()
     [put] = fake.find("PUT", rf"/applications/{APP_ID}/commands")
-    assert len(put.body) == 10
+    assert len(put.body) == 11 and "help" in {c["name"] for c in put.body}
 
 
 async def test_a_rejected_token_stops_start_up_with_one_clear_line(
-    fake: FakeDiscord, store: Store, faq_engine: Engine
+    fake: FakeDiscord, faq_engine: Engine
 ) -> None:
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
@@ -743,8 +736,7 @@ async def test_a_rejected_token_stops_start_up_with_one_clear_line(
         discord_api_base_url=fake.api_base,
         discord_gateway_url=fake.gateway_url,
     )
-    gate = FloodGate(Rate(100, 60), Rate(100, 60))
-    adapter = DiscordAdapter(Services(faq_engine, store, settings, gate))
+    adapter = DiscordAdapter(build_chat(settings, faq_engine, None), settings)
     with pytest.raises(DiscordStartError, match="rejected DISCORD_TOKEN") as raised:
         await adapter.start()
     assert isinstance(raised.value, StartupError)
@@ -754,11 +746,11 @@ async def test_a_rejected_token_stops_start_up_with_one_clear_line(
 
 
 async def test_a_refused_identify_ends_start_up_cleanly(
-    fake: FakeDiscord, store: Store, faq_engine: Engine
+    fake: FakeDiscord, faq_engine: Engine
 ) -> None:
     fake.identify_close_code = 4014  # Discord: disallowed (privileged) intents
-    gate = FloodGate(Rate(100, 60), Rate(100, 60))
-    adapter = DiscordAdapter(Services(faq_engine, store, settings_for(fake), gate))
+    settings = settings_for(fake)
+    adapter = DiscordAdapter(build_chat(settings, faq_engine, None), settings)
     with pytest.raises(DiscordStartError, match="privileged intent"):
         await adapter.start()
     assert adapter.client is not None and adapter.client.is_closed()

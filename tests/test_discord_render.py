@@ -7,11 +7,14 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.chat.service import pick_buttons, reply_buttons
 from bot.domain import callbacks
 from bot.domain.models import LANGUAGES, Outcome, Reply, SourceRef, Suggestion
 from bot.engine.engine import Engine
-from bot.platforms.discord import render, text
+from bot.platforms.discord import format as text
+from bot.platforms.discord import render
 from bot.platforms.discord.handlers import question_text
+from bot.render.text import ELLIPSIS
 
 WORDS = st.text(alphabet=st.sampled_from("abc xyz.!?,;\n*_\\"), max_size=3000)
 
@@ -27,8 +30,8 @@ def test_split_keeps_every_character_within_the_limit(body: str, limit: int) -> 
 def test_trim_is_a_marked_prefix_within_the_limit(body: str, limit: int) -> None:
     trimmed = text.trim(body, limit)
     assert len(trimmed) <= limit
-    if trimmed.endswith(text.ELLIPSIS) and len(body.strip()) > limit:
-        assert body.strip().startswith(trimmed[: -len(text.ELLIPSIS)])
+    if trimmed.endswith(ELLIPSIS) and len(body.strip()) > limit:
+        assert body.strip().startswith(trimmed[: -len(ELLIPSIS)])
     else:
         assert trimmed == body.strip()
 
@@ -49,7 +52,7 @@ def test_every_answer_fits_one_embed_with_valid_buttons(engine: Engine) -> None:
         for lang in LANGUAGES:
             reply = engine.answer_intent(intent_id, lang)
             assert reply is not None
-            out = render.reply_message(reply)
+            out = render.outgoing(reply, reply.language, reply_buttons(reply))
             [embed] = out.embeds
             assert render.embed_size(embed) <= text.EMBED_TOTAL
             assert len(embed.description or "") <= text.EMBED_DESCRIPTION
@@ -60,7 +63,7 @@ def test_every_answer_fits_one_embed_with_valid_buttons(engine: Engine) -> None:
             ]
     for lang in LANGUAGES:
         for view in engine.topics(lang):
-            out = render.topic_message(view, lang)
+            out = render.outgoing(view, lang, pick_buttons(view.intents))
             assert render.embed_size(out.embeds[0]) <= text.EMBED_TOTAL
             assert len(out.buttons) <= text.BUTTONS
             assert all(len(b.label) <= text.BUTTON_LABEL for b in out.buttons)
@@ -101,12 +104,12 @@ def test_overlong_text_is_trimmed_at_a_sentence_and_suggestions_become_buttons()
     long_text = "Ein Satz mit einigen Wörtern. " * 400
     suggestions = tuple(Suggestion(f"t.i{n}", "Frage " * 30) for n in range(30))
     reply = Reply("q", "de", Outcome.CLOSE_CALL, long_text, suggestions=suggestions, id="x")
-    out = render.reply_message(reply)
+    out = render.outgoing(reply, reply.language, reply_buttons(reply))
     description = out.embeds[0].description or ""
     assert len(description) <= text.EMBED_DESCRIPTION and description.endswith("Wörtern.…")
     assert out.embeds[0].title is None
     assert len(out.buttons) == 20 and all(len(b.label) <= 80 for b in out.buttons)
-    assert out.buttons[0].custom_id == "pick:t.i0"
+    assert out.buttons[0].custom_id == "pick:t.i0:x"  # with the close call it was offered in
 
 
 def test_notices_are_split_into_messages_of_2000_characters() -> None:

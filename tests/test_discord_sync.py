@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.domain.messages import message
 from bot.platforms.discord.adapter import sync_commands
+from bot.platforms.discord.texts import say
 from tests.fakes.discord_api import APP_ID, GUILD_ID, TOKEN, FakeDiscord, settings_for
 
 REPO = Path(__file__).resolve().parent.parent
@@ -23,6 +23,7 @@ NAMES = {
     "stats": "statistik",
     "privacy": "datenschutz",
     "reload": "neuladen",
+    "help": "hilfe",
 }
 
 
@@ -34,15 +35,15 @@ async def test_global_sync_registers_every_command_with_german_localisations() -
     async with FakeDiscord.running() as fake:
         count = await sync_commands(settings_for(fake), None)
         [put] = fake.find("PUT", rf"/applications/{APP_ID}/commands")
-    assert count == 10 == len(put.body)
+    assert count == 11 == len(put.body)
     commands = by_name(put.body)
     assert set(commands) == {*NAMES, "Ask the FAQ"}
     for name, german in NAMES.items():
         assert commands[name]["type"] == 1
         assert commands[name]["name_localizations"] == {"de": german}
         key = f"discord_cmd_{name}"
-        assert commands[name]["description"] == message(key, "en")
-        assert commands[name]["description_localizations"] == {"de": message(key, "de")}
+        assert commands[name]["description"] == say(key, "en")
+        assert commands[name]["description_localizations"] == {"de": say(key, "de")}
     menu = commands["Ask the FAQ"]
     assert menu["type"] == 3 and menu["name_localizations"] == {"de": "FAQ fragen"}
 
@@ -67,10 +68,10 @@ async def test_global_sync_registers_every_command_with_german_localisations() -
 async def test_guild_sync_registers_in_that_guild_only() -> None:
     async with FakeDiscord.running() as fake:
         count = await sync_commands(settings_for(fake), GUILD_ID)
-        assert count == 10
+        assert count == 11
         assert len(fake.find("PUT", rf"/applications/{APP_ID}/guilds/{GUILD_ID}/commands")) == 1
         assert not fake.find("PUT", rf"/applications/{APP_ID}/commands")
-        assert len(fake.commands[GUILD_ID]) == 10
+        assert len(fake.commands[GUILD_ID]) == 11
 
 
 async def test_cli_sync_commands_against_the_fake(tmp_path: Path) -> None:
@@ -97,6 +98,6 @@ async def test_cli_sync_commands_against_the_fake(tmp_path: Path) -> None:
         )
         out, err = await asyncio.wait_for(process.communicate(), 30)
         assert process.returncode == 0, err.decode()
-        assert out.decode().strip() == f"registered 10 commands guild {GUILD_ID}"
+        assert out.decode().strip() == f"registered 11 commands guild {GUILD_ID}"
         assert TOKEN not in err.decode()
-        assert len(fake.commands[GUILD_ID]) == 10
+        assert len(fake.commands[GUILD_ID]) == 11

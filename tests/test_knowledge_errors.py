@@ -8,9 +8,10 @@ import pytest
 import yaml
 
 from bot.engine.engine import Engine
-from bot.engine.lint import lint
+from bot.engine.lint import index_of, lint
 from bot.errors import KnowledgeError
 from bot.knowledge import load_knowledge
+from bot.platforms import answer_checks
 
 
 def _edit(path: Path, change) -> None:  # type: ignore[no-untyped-def]
@@ -90,9 +91,17 @@ def test_lint_flags_shared_example_and_overlong_answer(knowledge_copy: Path) -> 
         d["intents"][1]["answer"]["de"] = "Sehr lang. " * 250
 
     _edit(path, change)
-    findings = [str(f) for f in lint(load_knowledge(knowledge_copy)) if f.level == "error"]
+    index = index_of(load_knowledge(knowledge_copy))
+    findings = [str(f) for f in lint(index, checks=answer_checks()) if f.level == "error"]
     assert any("is an example of" in f for f in findings)
-    assert any("over Discord's 2000" in f for f in findings)
+    # The platforms' renderers are asked: a 2,750-character answer still fits a Discord
+    # embed (4096) and a Telegram message, so only a longer one is an error.
+    assert not any("Discord" in f or "Telegram" in f for f in findings)
+    _edit(path, lambda d: d["intents"][1]["answer"].update(de="Sehr lang. " * 400))
+    index = index_of(load_knowledge(knowledge_copy))
+    findings = [str(f) for f in lint(index, checks=answer_checks()) if f.level == "error"]
+    assert any("over Discord's 4096 for an embed" in f for f in findings)
+    assert any("needs 2 Telegram messages" in f for f in findings)
 
 
 def test_reload_keeps_old_knowledge_when_new_is_broken(knowledge_copy: Path) -> None:
@@ -115,7 +124,7 @@ def test_review_age_warns_per_topic_from_its_reviewed_date_not_the_articles(
     _edit(topics / "people.yaml", lambda d: d["topic"].update(reviewed="2026-11-30"))
     _edit(topics / "costs.yaml", lambda d: d["topic"].pop("reviewed", None))
     knowledge = load_knowledge(knowledge_copy)
-    findings = lint(knowledge, max_review_age_days=90, today=dt.date(2026, 12, 4))
+    findings = lint(index_of(knowledge), max_review_age_days=90, today=dt.date(2026, 12, 4))
     about = {
         f.where.split("topic ")[-1].strip("'"): f.text for f in findings if "topic " in f.where
     }
@@ -124,6 +133,6 @@ def test_review_age_warns_per_topic_from_its_reviewed_date_not_the_articles(
     assert "no reviewed: date" in about["costs"]
     # Old articles alone never warn: the CNN piece is from 2025, people.yaml cites it.
     assert not any("newest source" in f.text or "intent " in f.where for f in findings)
-    assert lint(knowledge, max_review_age_days=400, today=dt.date(2026, 12, 4)) == [
+    assert lint(index_of(knowledge), max_review_age_days=400, today=dt.date(2026, 12, 4)) == [
         f for f in findings if "bans" not in f.where
     ]

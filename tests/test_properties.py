@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from telegram import Message
 
 from bot.chat.reports import stats_lines
+from bot.chat.service import reply_buttons
 from bot.domain.messages import message
 from bot.domain.models import LANGUAGES, Outcome, Reply, SourceRef, Suggestion
 from bot.domain.stats import Stats
@@ -32,10 +33,10 @@ from bot.engine.engine import Engine
 from bot.engine.matcher import Matcher
 from bot.nlp.text import clean, strip_invisible, tokenize
 from bot.platforms.discord import render as dc_render
-from bot.platforms.discord import text as dc_text
 from bot.platforms.discord.handlers import question_text
 from bot.platforms.telegram import render as tg_render
 from bot.platforms.telegram.addressing import addressed_question, command_parts
+from bot.render.text import ELLIPSIS
 from tests.fakes.telegram_api import BOT_ID, BOT_USERNAME, FakeTelegram, parse_html
 
 # A moderate number of examples keeps the file well under 30 s; the engine and the
@@ -447,14 +448,14 @@ def assert_never_pings(body: dict[str, Any]) -> None:
 @FAST
 @given(replies)
 def test_discord_reply_embeds_fit_every_limit_and_show_text_literally(reply: Reply) -> None:
-    out = dc_render.reply_message(reply)
+    out = dc_render.outgoing(reply, reply.language, reply_buttons(reply))
     (embed,) = out.embeds
     assert_embed_within_limits(embed)
     description = embed.description or ""
     assert not unescaped_markdown(description)
     assert not unescaped_markdown(embed.title or "")
     # The shown text is the reply's own, from its start (trimmed with "…" when too long).
-    head = _ESCAPE.sub(r"\1", description.removesuffix(dc_text.ELLIPSIS))
+    head = _ESCAPE.sub(r"\1", description.removesuffix(ELLIPSIS))
     if "://" not in reply.text:
         assert squash(reply.text).startswith(squash(head))
     assert len(out.buttons) <= 20
@@ -499,7 +500,7 @@ def test_discord_question_text_drops_every_mention(raw: str) -> None:
 @given(st.one_of(nasty_text, long_text), st.sampled_from([None, *LANGUAGES]))
 def test_discord_whole_pipeline_question_to_payload(faq: Engine, raw: str, lang: Any) -> None:
     reply = faq.answer(question_text(raw), lang)
-    out = dc_render.reply_message(reply)
+    out = dc_render.outgoing(reply, reply.language, reply_buttons(reply))
     assert_embed_within_limits(out.embeds[0])
     for body in payloads(out):
         assert_never_pings(body)
@@ -513,4 +514,6 @@ def test_the_refusal_itself_is_polite_and_fits_everywhere(faq: Engine, lang: Any
     reply = faq.answer("x" * 100_000, lang)
     assert reply.text == message("too_long", lang, length=100_000, limit=1000)
     assert_telegram_safe(tg_render.answer(reply))
-    assert_embed_within_limits(dc_render.reply_message(reply).embeds[0])
+    assert_embed_within_limits(
+        dc_render.outgoing(reply, reply.language, reply_buttons(reply)).embeds[0]
+    )

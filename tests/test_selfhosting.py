@@ -8,6 +8,7 @@ instead of one line) only show in a real process.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import pty
 import re
@@ -312,8 +313,13 @@ def test_a_complete_venv_starts_without_pip_and_without_network() -> None:
         "HOME": os.environ.get("HOME", "/tmp"),
     }
     stamp = Path(sys.prefix) / ".installed-dev"
-    if not stamp.exists():
-        pytest.skip("this environment was not made by scripts/venv.sh")
+    made = (
+        b"dev\n"
+        + (REPO / "pyproject.toml").read_bytes()
+        + (REPO / "requirements.lock").read_bytes()
+    )
+    if not stamp.exists() or stamp.read_text().strip() != hashlib.sha256(made).hexdigest():
+        pytest.skip("this environment was not made by scripts/venv.sh from today's files")
     before = stamp.read_text()
     done = subprocess.run(
         ["bash", "-c", ". scripts/venv.sh dev && python -c 'import bot'"],

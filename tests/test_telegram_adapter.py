@@ -7,6 +7,7 @@ SQLite file; nothing reaches beyond 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -15,7 +16,6 @@ import sqlite3
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,6 @@ import pytest
 from pydantic import SecretStr
 
 from bot import logs
-from bot.chat.ratelimit import FloodGate, Rate
 from bot.chat.reports import privacy_text
 from bot.config import Settings
 from bot.domain import callbacks
@@ -33,10 +32,11 @@ from bot.domain.models import AskContext, Outcome, Reply
 from bot.engine.engine import Engine
 from bot.errors import StartupError
 from bot.knowledge import Knowledge, load_knowledge
-from bot.platforms.base import Services
 from bot.platforms.telegram.adapter import TelegramAdapter
-from bot.storage import Store
-from tests.conftest import close_all, eventually
+from bot.platforms.telegram.texts import say as tg_say
+from bot.runtime.services import build_chat
+from tests.bots import RunningBot, telegram_bot
+from tests.conftest import eventually
 from tests.fakes.telegram_api import (
     BOT_USERNAME,
     TOKEN,
@@ -44,7 +44,6 @@ from tests.fakes.telegram_api import (
     FakeTelegram,
     free_port,
     parse_html,
-    settings_for,
 )
 
 ADMIN = 4242
@@ -54,17 +53,7 @@ MENTION = f"@{BOT_USERNAME}"
 REPO = Path(__file__).resolve().parent.parent
 
 
-@dataclass
-class Bot:
-    fake: FakeTelegram
-    adapter: TelegramAdapter
-    store: Store
-    db: Path
-    engine: Engine
-
-    def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(self.db) as conn:
-            return conn.execute(sql).fetchall()
+Bot = RunningBot
 
 
 @pytest.fixture(scope="module")
@@ -89,27 +78,14 @@ MakeBot = Callable[..., Awaitable[Bot]]
 async def make_bot(
     fake: FakeTelegram, tmp_path: Path, shared_engine: Engine
 ) -> AsyncIterator[MakeBot]:
-    made: list[Bot] = []
+    async with contextlib.AsyncExitStack() as stack:
 
-    async def make(engine: Engine | None = None, **overrides: Any) -> Bot:
-        engine = engine or shared_engine
-        settings = settings_for(fake, **{"telegram_admin_ids": str(ADMIN), **overrides})
-        db = tmp_path / "bot.sqlite3"
-        store = await Store.open(db)
-        engine.sink = store
-        gate = FloodGate(Rate.parse(settings.user_rate_limit), Rate.parse(settings.chat_rate_limit))
-        adapter = TelegramAdapter(Services(engine, store, settings, gate), poll_timeout=1)
-        bot = Bot(fake, adapter, store, db, engine)
-        made.append(bot)
-        await adapter.start()
-        return bot
+        async def make(engine: Engine | None = None, **overrides: Any) -> Bot:
+            settings = {"telegram_admin_ids": str(ADMIN), **overrides}
+            running = telegram_bot(fake, tmp_path, engine or shared_engine, **settings)
+            return await stack.enter_async_context(running)
 
-    try:
         yield make
-    finally:
-        for bot in made:
-            bot.engine.sink = None
-        await close_all(*(c for bot in made for c in (bot.adapter.stop, bot.store.close)))
 
 
 @pytest.fixture
@@ -149,8 +125,8 @@ async def test_start_up_order_and_command_menu_in_both_languages(bot: Bot) -> No
     en = {c["command"]: c["description"] for c in fake.commands["en"]}
     assert set(de) == set(en) >= {"start", "help", "ask", "topic", "topics", "sources", "lang"}
     assert "stats" not in de and "reload" not in de  # operators only, not advertised
-    assert de["privacy"] == message("telegram_command_privacy", "de") != en["privacy"]
-    assert de["forget"] == message("telegram_command_forget", "de") != en["forget"]
+    assert de["privacy"] == tg_say("telegram_command_privacy", "de") != en["privacy"]
+    assert de["forget"] == tg_say("telegram_command_forget", "de") != en["forget"]
     assert fake.commands[""] == fake.commands["de"]  # DEFAULT_LANGUAGE for everyone else
     polls = fake.calls_to("getUpdates", ok=None)
     assert polls[0].params["allowed_updates"] == ["message", "callback_query", "inline_query"]
@@ -179,10 +155,15 @@ async def test_private_question_answered_with_fact_sources_and_buttons(bot: Bot)
 
 
 async def test_english_question_answered_in_english(bot: Bot) -> None:
-    bot.fake.say("How many employees does DeepSeek have?", user=FakeTelegram.user(7, "Bo", "en"))
+    bo = FakeTelegram.user(7, "Bo", "en")
+    bot.fake.say("How many employees does DeepSeek have?", user=bo)
     (call,) = await said(bot.fake)
     shown = assert_safe_html(call)
-    assert "140" in shown and "Sources:" in shown and "As of: " in shown
+    # "As of" comes from the answer's own sources: this one cites only an undated article.
+    assert "140" in shown and "Sources:" in shown and "As of: " not in shown
+    bot.fake.say("What did Sam Altman say about DeepSeek?", user=bo)
+    _, call = await said(bot.fake, 2)
+    assert "As of: 2025-01-29" in assert_safe_html(call)  # the CNN piece is dated
 
 
 async def test_group_answers_only_mentions_replies_and_ask(bot: Bot) -> None:
@@ -438,6 +419,7 @@ async def test_reload_for_admins_in_private_keeps_old_knowledge_on_errors(
     text = people.read_text(encoding="utf-8")
     assert text.count(answer) == 1
     people.write_text(text.replace(answer, "forschte er (neu geladen) an der Zhejiang-Universität"))
+    engine = bot.engine
     before = engine.knowledge.version
     done = await reload()
     assert done.startswith("Knowledge reloaded: ") and f"(was {before})" in done
@@ -471,11 +453,12 @@ def close_call(engine: Engine) -> tuple[str, Reply]:
 async def test_close_call_keyboard_tap_answers_and_records_pick(bot: Bot) -> None:
     fake = bot.fake
     question, expected = close_call(bot.engine)
-    asked = fake.say(question)
+    fake.say(question)
     (close,) = await said(fake)
-    assert close.params["reply_parameters"]["message_id"] == asked["message_id"]
+    assert "reply_parameters" not in close.params  # private: no quote needed to remember it
     picks = [b["callback_data"] for b in close.buttons]
-    assert picks == [callbacks.pick(s.intent) for s in expected.suggestions]
+    reply_id = picks[0].rsplit(":", 1)[1]  # the close call's id, kept with the question
+    assert picks == [callbacks.pick(s.intent, reply_id) for s in expected.suggestions]
     assert [b["text"] for b in close.buttons] == [s.title for s in expected.suggestions]
 
     chosen = expected.suggestions[0].intent
@@ -793,8 +776,7 @@ async def test_rejected_token_fails_start_up_without_showing_it(
         telegram_token=SecretStr(wrong),
         telegram_base_url=fake.base_url,
     )
-    gate = FloodGate(Rate.parse("5/60"), Rate.parse("5/60"))
-    adapter = TelegramAdapter(Services(shared_engine, None, settings, gate))
+    adapter = TelegramAdapter(build_chat(settings, shared_engine, None), settings)
     with caplog.at_level(logging.DEBUG, logger="bot"), pytest.raises(StartupError) as raised:
         await adapter.start()
     assert "TELEGRAM_TOKEN" in str(raised.value)

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from telegram import Message
 
+from bot.chat.service import reply_buttons
 from bot.domain import callbacks
 from bot.domain.models import Outcome, Reply, SourceRef, Suggestion
 from bot.engine.engine import Engine
@@ -66,11 +67,13 @@ def test_topics_sources_and_help_render_as_valid_html(engine: Engine) -> None:
             *render.topics(views, lang),
             *render.topic(views[0], lang),
             *render.sources(engine.sources(lang), lang),
-            *render.help_text(lang, BOT_USERNAME, views, [("ask", "Frage <x>")]),
+            *render.help_text(lang, BOT_USERNAME, views),
         ]
         for chunk in chunks:
             assert render.size(parse_html(chunk)) <= render.MAX_MESSAGE
-    assert "/ask – Frage &lt;x&gt;" in render.help_text("de", "B", [], [("ask", "Frage <x>")])[0]
+    with pytest.MonkeyPatch.context() as patch:  # a command description is escaped too
+        patch.setattr(render, "described", lambda lang: [("ask", "Frage <x>")])
+        assert "/ask – Frage &lt;x&gt;" in render.help_text("de", "B", [])[0]
 
 
 # -- splitting -----------------------------------------------------------------------
@@ -169,11 +172,11 @@ def test_command_parts_and_original_question() -> None:
 
 def test_keyboards() -> None:
     answered = Reply("q", "de", Outcome.ANSWERED, "t", intent="bans.italy", id="abc")
-    markup = keyboards.for_reply(answered)
+    markup = keyboard_for(answered)
     assert markup is not None
     data = [b.callback_data for row in markup.inline_keyboard for b in row]
     assert data == ["fb:1:bans.italy:abc", "fb:0:bans.italy:abc"]
-    assert keyboards.for_reply(Reply("q", "de", Outcome.FALLBACK, "t", id="x")) is None
+    assert keyboard_for(Reply("q", "de", Outcome.FALLBACK, "t", id="x")) is None
     close = Reply(
         "q",
         "de",
@@ -182,10 +185,10 @@ def test_keyboards() -> None:
         suggestions=(Suggestion("bans.italy", "x" * 100), Suggestion("a." + "b" * 70, "zu lang")),
         id="y",
     )
-    markup = keyboards.for_reply(close)
+    markup = keyboard_for(close)
     assert markup is not None
     (row,) = markup.inline_keyboard  # the button whose payload exceeds 64 bytes is left out
-    assert row[0].callback_data == callbacks.pick("bans.italy")
+    assert row[0].callback_data == callbacks.pick("bans.italy", "y")  # with its close call
     assert len(row[0].text) == keyboards.MAX_LABEL and row[0].text.endswith("…")
 
 
@@ -200,3 +203,8 @@ def test_keyboards() -> None:
 )
 def test_file_url(base: str, expected: str) -> None:
     assert file_url(base) == expected
+
+
+def keyboard_for(reply: Reply):  # type: ignore[no-untyped-def]
+    """The keyboard the chat service's buttons for ``reply`` become."""
+    return keyboards.keyboard(reply_buttons(reply))

@@ -24,12 +24,13 @@ import yaml
 from bot.curation.grouping import MissGroup
 from bot.curation.proposals import ProposedExample
 from bot.domain.models import LANGUAGES, Language
-from bot.engine.engine import Engine
-from bot.engine.lint import DRAFT_MARK, lint
+from bot.engine.engine import Engine, EngineOptions
+from bot.engine.lint import DRAFT_MARK, index_of, lint
 from bot.engine.matcher import QUESTION_CONCEPTS, Matcher
 from bot.knowledge import Knowledge
 from bot.knowledge.schema import Examples, TopicFile
 from bot.nlp.text import fold
+from bot.platforms import answer_checks
 
 DRAFT_TOPIC = "drafts"
 MAX_EXAMPLES = 30
@@ -168,11 +169,12 @@ def _with_drafts(knowledge: Knowledge, drafts: TopicFile) -> Knowledge:
     )
 
 
-def _blocking(knowledge: Knowledge, drafts: TopicFile) -> dict[str, str]:
+def _blocking(knowledge: Knowledge, drafts: TopicFile, options: EngineOptions) -> dict[str, str]:
     """Draft ids that ``check`` would report an error for, with the first such error."""
     ids = {intent.id for intent in drafts.intents}
     found: dict[str, str] = {}
-    for finding in lint(_with_drafts(knowledge, drafts)):
+    index = index_of(_with_drafts(knowledge, drafts), options)
+    for finding in lint(index, checks=answer_checks()):
         if finding.level != "error":
             continue
         for draft in set(_DRAFT_ID.findall(str(finding))) & ids:
@@ -222,7 +224,7 @@ def export_drafts(
         parsed = TopicFile.model_validate(
             {"topic": _topic(), "intents": [data for _, data in drafted]}
         )
-        blocking = _blocking(knowledge, parsed)
+        blocking = _blocking(knowledge, parsed, engine.options)
         if not blocking:
             break
         left_out += [(g, f"check: {blocking[d['id']]}") for g, d in drafted if d["id"] in blocking]

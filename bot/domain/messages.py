@@ -5,7 +5,9 @@ Plain text with ``{placeholders}``; adapters escape whatever they render.
 
 from __future__ import annotations
 
-from bot.domain.models import Language
+from collections.abc import Mapping
+
+from bot.domain.language import Language
 
 _MESSAGES: dict[str, dict[Language, str]] = {
     "fallback": {
@@ -59,6 +61,11 @@ _MESSAGES: dict[str, dict[Language, str]] = {
             "Commands: {commands}"
         ),
     },
+    "console_how": {
+        "de": "Tipp einfach deine Frage ein; eine Zahl wählt einen Vorschlag.",
+        "en": "Just type your question; a number picks a suggestion.",
+    },
+    "help_title": {"de": "So frag ich mich", "en": "How to ask me"},
     "lang_set": {
         "de": "Ich antworte in diesem Chat ab jetzt auf Deutsch.",
         "en": "From now on I answer in English in this chat.",
@@ -188,52 +195,6 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         ),
     },
     "privacy_more": {"de": "Ausführlich: {url}", "en": "In full: {url}"},
-    # Discord: slash command descriptions (at most 100 characters) and notices.
-    "discord_cmd_ask": {
-        "de": "Stell eine Frage zu DeepSeek",
-        "en": "Ask a question about DeepSeek",
-    },
-    "discord_opt_question": {"de": "Deine Frage", "en": "Your question"},
-    "discord_cmd_topic": {
-        "de": "Ein Thema kurz erklärt, mit seinen Fragen",
-        "en": "A topic in brief, with its questions",
-    },
-    "discord_opt_topic": {"de": "Name des Themas", "en": "Name of the topic"},
-    "discord_cmd_topics": {"de": "Alle Themen", "en": "All topics"},
-    "discord_cmd_sources": {
-        "de": "Die Artikel, aus denen ich antworte",
-        "en": "The articles I answer from",
-    },
-    "discord_cmd_lang": {
-        "de": "Antwortsprache in diesem Kanal",
-        "en": "Answer language in this channel",
-    },
-    "discord_opt_lang": {
-        "de": "Deutsch, Englisch oder automatisch (Sprache der Frage)",
-        "en": "German, English or automatic (language of the question)",
-    },
-    "discord_choice_auto": {"de": "automatisch", "en": "automatic"},
-    "discord_cmd_forget": {
-        "de": "Alles löschen, was ich über dich gespeichert habe",
-        "en": "Delete everything I stored about you",
-    },
-    "discord_cmd_stats": {
-        "de": "Nutzungsstatistik (nur mit „Server verwalten“)",
-        "en": "Usage statistics (Manage Server only)",
-    },
-    "discord_cmd_privacy": {
-        "de": "Was ich speichere, wie lange, und wie du es löschst",
-        "en": "What I store, for how long, and how to delete it",
-    },
-    "discord_cmd_reload": {
-        "de": "Wissen neu laden (nur mit „Server verwalten“)",
-        "en": "Reload the knowledge (Manage Server only)",
-    },
-    "discord_menu_ask": {"de": "FAQ fragen", "en": "Ask the FAQ"},
-    "discord_need_manage_guild": {
-        "de": "Das dürfen nur Mitglieder mit der Berechtigung „Server verwalten“.",
-        "en": "Only members with the Manage Server permission may do that.",
-    },
     "choose_topic": {
         "de": "Welches Thema interessiert dich?",
         "en": "Which topic are you interested in?",
@@ -246,52 +207,24 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "de": "Die Statistik zeige ich nur im privaten Chat mit mir.",
         "en": "I only show the statistics in a private chat with me.",
     },
-    # Telegram: how to ask, and the command menu (setMyCommands, /help).
-    "telegram_how": {
-        "de": (
-            "Schreib mir einfach deine Frage. In Gruppen antworte ich, wenn du mich erwähnst "
-            "(@{username}), auf eine meiner Nachrichten antwortest oder /ask davorschreibst. "
-            "In jedem anderen Chat: @{username} und die Frage tippen, dann eine Antwort wählen."
-        ),
-        "en": (
-            "Just send me your question. In groups I answer when you mention me (@{username}), "
-            "reply to one of my messages or put /ask in front. In any other chat: type "
-            "@{username} and the question, then pick an answer."
-        ),
-    },
-    "telegram_command_start": {"de": "Begrüßung und Hilfe", "en": "Welcome and help"},
-    "telegram_command_help": {
-        "de": "Was ich weiß und wie man fragt",
-        "en": "What I know and how to ask",
-    },
-    "telegram_command_ask": {
-        "de": "Eine Frage stellen: /ask <Frage>",
-        "en": "Ask a question: /ask <question>",
-    },
-    "telegram_command_topic": {
-        "de": "Ein Thema kurz erklärt: /topic [Name]",
-        "en": "A topic in brief: /topic [name]",
-    },
-    "telegram_command_topics": {"de": "Alle Themen", "en": "All topics"},
-    "telegram_command_sources": {
-        "de": "Die Artikel, aus denen ich antworte",
-        "en": "The articles I answer from",
-    },
-    "telegram_command_lang": {
-        "de": "Sprache in diesem Chat: /lang de, en oder auto",
-        "en": "Language in this chat: /lang de, en or auto",
-    },
-    "telegram_command_forget": {
-        "de": "Alles löschen, was ich über dich gespeichert habe",
-        "en": "Delete everything I stored about you",
-    },
-    "telegram_command_privacy": {
-        "de": "Was ich speichere und wie lange",
-        "en": "What I store and for how long",
-    },
 }
 
 
+Texts = Mapping[str, Mapping[Language, str]]
+
+
 def message(key: str, lang: Language, **values: object) -> str:
-    text = _MESSAGES[key][lang]
+    """The sentence ``key`` in ``lang``, with its values filled in."""
+    return worded(_MESSAGES, key, lang, values)
+
+
+def worded(own: Texts, key: str, lang: Language, values: Mapping[str, object]) -> str:
+    """The sentence ``key`` as a platform words it: its own texts first (its own keys,
+    and its own wording of a neutral one), else the neutral sentence."""
+    table = own if key in own else _MESSAGES
+    text = table[key][lang]
     return text.format(**values) if values else text
+
+
+def known(key: str) -> bool:
+    return key in _MESSAGES

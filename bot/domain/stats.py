@@ -43,3 +43,14 @@ class PickedSuggestion:
     platform: str
     intent: str
     question: str
+
+
+@dataclass(frozen=True)
+class CloseCall:
+    """A "did you mean" reply as the question log keeps it: whose question, which words."""
+
+    platform: str
+    reply_id: str
+    question: str
+    language: Language
+    user_hash: str | None  # the asker, whoever clicks: their text, their /forget

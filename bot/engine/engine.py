@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 import uuid
@@ -38,8 +37,6 @@ class QuestionSink(Protocol):
 
     def record_question(self, ctx: AskContext, reply: Reply, latency_ms: float) -> None: ...
 
-    async def chat_language(self, ctx: AskContext) -> Language | None: ...
-
 
 @dataclass(frozen=True)
 class EngineOptions:
@@ -69,8 +66,6 @@ class KnowledgeIndex:
         for topic in knowledge.topics.values():
             for name in [topic.id, topic.title.de, topic.title.en, *topic.aliases]:
                 self.topic_names.setdefault(fold(name), topic.id)
-        newest = [s.date for s in knowledge.sources.values() if s.date]
-        self.newest_source = max(newest) if newest else None
 
 
 class Engine:
@@ -123,13 +118,10 @@ class Engine:
     # -- asking --------------------------------------------------------------------
 
     async def ask(self, question: str, ctx: AskContext | None = None) -> Reply:
-        """Answer one question; never raises for any input text."""
+        """Answer one question (in ``ctx.language`` if set) and report it to the sink."""
         ctx = ctx or AskContext()
         started = time.perf_counter()
-        forced = ctx.language
-        if forced is None and self.sink is not None:
-            forced = await self.sink.chat_language(ctx)
-        reply = self.answer(question, forced)
+        reply = self.answer(question, ctx.language)
         if self.sink is not None:
             self.sink.record_question(ctx, reply, (time.perf_counter() - started) * 1000)
         return reply
@@ -210,27 +202,12 @@ class Engine:
         )
 
     def _answer_reply(self, question: str, lang: Language, intent: Intent, score: float) -> Reply:
-        sources = tuple(self.source_ref(s, lang) for s in intent.sources)
-        dates = [s.date for s in sources if s.date]
-        return Reply(
-            question=question,
-            language=lang,
-            outcome=Outcome.ANSWERED,
-            text=intent.answer.get(lang),
-            intent=intent.id,
-            topic=self.knowledge.intent_topic[intent.id],
-            title=intent.title.get(lang),
-            score=score,
-            sources=sources,
-            as_of=max(dates) if dates else self._index.newest_source,
-            id=_new_id(),
-        )
+        return answer_reply(self.knowledge, intent, lang, question, score)
 
     # -- browsing ------------------------------------------------------------------
 
     def source_ref(self, source_id: str, lang: Language) -> SourceRef:
-        src = self.knowledge.sources[source_id]
-        return SourceRef(src.id, src.title.get(lang), src.outlet, src.date, src.url)
+        return source_ref(self.knowledge, source_id, lang)
 
     def sources(self, lang: Language) -> list[SourceRef]:
         return [self.source_ref(s, lang) for s in self.knowledge.sources]
@@ -274,10 +251,43 @@ class Engine:
         intents = self.knowledge.intents
         return [Suggestion(i, intents[i].title.get(lang)) for i in intent_ids if i in intents]
 
-    @property
-    def as_of(self) -> dt.date | None:
-        return self._index.newest_source
+    def sharing_index(self, sink: QuestionSink | None) -> Engine:
+        """Another engine on this one's knowledge and index, reporting to ``sink``.
+
+        Building an index takes a while; tests and tools that need several sinks (one
+        database each) share one. A reload on either does not reach the other.
+        """
+        twin = Engine.__new__(Engine)
+        twin.options, twin.sink, twin._index = self.options, sink, self._index
+        return twin
 
 
 def _new_id() -> str:
     return uuid.uuid4().hex[:12]
+
+
+def source_ref(knowledge: Knowledge, source_id: str, lang: Language) -> SourceRef:
+    src = knowledge.sources[source_id]
+    return SourceRef(src.id, src.title.get(lang), src.outlet, src.date, src.url)
+
+
+def answer_reply(
+    knowledge: Knowledge, intent: Intent, lang: Language, question: str = "", score: float = 100.0
+) -> Reply:
+    """An intent's answer as a reply. "As of" is the newest date among the answer's *own*
+    sources, or None when they have none (another article's date says nothing here)."""
+    sources = tuple(source_ref(knowledge, s, lang) for s in intent.sources)
+    dates = [s.date for s in sources if s.date]
+    return Reply(
+        question=question or intent.title.get(lang),
+        language=lang,
+        outcome=Outcome.ANSWERED,
+        text=intent.answer.get(lang),
+        intent=intent.id,
+        topic=knowledge.intent_topic[intent.id],
+        title=intent.title.get(lang),
+        score=score,
+        sources=sources,
+        as_of=max(dates) if dates else None,
+        id=_new_id(),
+    )

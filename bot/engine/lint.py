@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.domain.models import Outcome
+from bot.domain.language import LANGUAGES, Language
+from bot.domain.models import Outcome, Reply
+from bot.engine.engine import EngineOptions, KnowledgeIndex, answer_reply
 from bot.engine.matcher import Matcher
 from bot.knowledge.loader import Knowledge
-from bot.nlp.normalizer import FunctionWords, Normalizer
 
-DISCORD_LIMIT = 2000
-TELEGRAM_LIMIT = 4096
 DRAFT_MARK = "TODO"  # how exported drafts mark text a curator still has to write
+# A platform renderer's verdict on one answer: None if it fits, else why not. The
+# platforms define their limits once, in their renderers; ``check`` asks them.
+AnswerCheck = Callable[[Reply], str | None]
 
 
 @dataclass(frozen=True)
@@ -31,18 +34,20 @@ class Finding:
         return f"{self.level}: {self.where}: {self.text}"
 
 
+def index_of(knowledge: Knowledge, options: EngineOptions | None = None) -> KnowledgeIndex:
+    return KnowledgeIndex(knowledge, options or EngineOptions())
+
+
 def lint(
-    knowledge: Knowledge,
-    matcher: Matcher | None = None,
+    index: KnowledgeIndex,
     *,
+    checks: Sequence[AnswerCheck] = (),
     max_review_age_days: int | None = None,
     today: dt.date | None = None,
 ) -> list[Finding]:
-    """Every finding; with ``max_review_age_days``, also topics not reviewed for that long."""
-    if matcher is None:
-        anchors = {word for intent in knowledge.intents.values() for word in intent.anchors}
-        normalizer = Normalizer(FunctionWords.load(), knowledge.synonyms, keep=anchors)
-        matcher = Matcher(knowledge, normalizer)
+    """Every finding; ``checks``: the platforms' renderers, asked whether each answer fits;
+    with ``max_review_age_days``, also topics not reviewed for that long."""
+    knowledge, matcher = index.knowledge, index.matcher
     findings: list[Finding] = []
     seen: dict[str, list[str]] = defaultdict(list)
     cited: set[str] = set()
@@ -54,7 +59,7 @@ def lint(
             findings.append(Finding("error", where, "no source"))
         drafts = [
             lang
-            for lang in ("de", "en")
+            for lang in LANGUAGES
             if intent.answer.get(lang).startswith(DRAFT_MARK)
             or intent.title.get(lang).startswith(DRAFT_MARK)
         ]
@@ -63,18 +68,12 @@ def lint(
             findings.append(
                 Finding("warning", where, f"still a draft: title or answer ({where_todo}) is TODO")
             )
-        for lang in ("de", "en"):
-            answer = intent.answer.get(lang)
-            for platform, limit in (("Discord", DISCORD_LIMIT), ("Telegram", TELEGRAM_LIMIT)):
-                if len(answer) > limit:
-                    findings.append(
-                        Finding(
-                            "error",
-                            where,
-                            f"answer.{lang} has {len(answer)} characters, over {platform}'s "
-                            f"{limit}",
-                        )
-                    )
+        for lang in LANGUAGES:
+            reply = answer_reply(knowledge, intent, lang)
+            for check in checks:
+                problem = check(reply)
+                if problem is not None:
+                    findings.append(Finding("error", where, problem))
             for example in getattr(intent.examples, lang):
                 key = " ".join(matcher.tokens(example, lang))
                 if (lang, key) in own:
@@ -128,7 +127,7 @@ def _unreviewed(knowledge: Knowledge, max_age_days: int, today: dt.date) -> list
 
 
 def _confusable(
-    matcher: Matcher, where: str, own: str, example: str, lang: Literal["de", "en"]
+    matcher: Matcher, where: str, own: str, example: str, lang: Language
 ) -> list[Finding]:
     match = matcher.match(example, lang)
     if match.best is None or match.best.intent == own:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.engine.engine import Engine, KnowledgeIndex
-from bot.engine.lint import lint
+from bot.engine.lint import AnswerCheck, lint
 from bot.errors import KnowledgeError
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,11 @@ class ReloadResult:
     problems: tuple[str, ...] = ()  # why the new knowledge was refused
 
 
-def _prepare(engine: Engine, directory: Path | None) -> tuple[KnowledgeIndex, list[str], int]:
+def _prepare(
+    engine: Engine, directory: Path | None, checks: Sequence[AnswerCheck]
+) -> tuple[KnowledgeIndex, list[str], int]:
     index = engine.prepare(directory)
-    findings = lint(index.knowledge, index.matcher)
+    findings = lint(index, checks=checks)
     errors = [str(f) for f in findings if f.level == "error"]
     return index, errors, len(findings) - len(errors)
 
@@ -42,22 +45,27 @@ def _prepare(engine: Engine, directory: Path | None) -> tuple[KnowledgeIndex, li
 _LOCKS: weakref.WeakKeyDictionary[Engine, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
-async def reload_knowledge(engine: Engine, directory: Path | None = None) -> ReloadResult:
+async def reload_knowledge(
+    engine: Engine, directory: Path | None = None, checks: Sequence[AnswerCheck] = ()
+) -> ReloadResult:
     """Load and check the knowledge folder anew; serve it only if it has no errors.
 
-    One reload at a time per engine: repeated /reload commands or signals queue
-    up instead of indexing in parallel.
+    ``checks``: the platforms' answer checks, so the bar is ``check``'s. One reload at a
+    time per engine: repeated /reload commands or signals queue up instead of indexing
+    in parallel.
     """
     lock = _LOCKS.setdefault(engine, asyncio.Lock())
     async with lock:
-        return await _reload(engine, directory)
+        return await _reload(engine, directory, checks)
 
 
-async def _reload(engine: Engine, directory: Path | None) -> ReloadResult:
+async def _reload(
+    engine: Engine, directory: Path | None, checks: Sequence[AnswerCheck]
+) -> ReloadResult:
     before = engine.knowledge
     problems: list[str]
     try:
-        index, problems, warnings = await asyncio.to_thread(_prepare, engine, directory)
+        index, problems, warnings = await asyncio.to_thread(_prepare, engine, directory, checks)
     except KnowledgeError as exc:
         problems, warnings = list(exc.problems), 0
     except Exception as exc:  # unreadable folder, a bug: still keep serving the old one

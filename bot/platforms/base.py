@@ -1,37 +1,45 @@
-"""What every adapter is given and what it must offer the runtime.
+"""What every platform adapter is given and what it offers the runtime.
 
-Adapters are thin: they turn platform events into :class:`Engine` calls and
-engine replies into platform messages. Matching, knowledge, wording and flood
-control live in the core; storage in :mod:`bot.storage`.
+An adapter translates: platform events become chat requests for the one
+:class:`~bot.chat.service.ChatService`, its responses become platform messages.
+It keeps the transport concerns (polling or webhooks, deferring within Discord's
+3 seconds, button expiry, retries and nonces) and nothing else.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
-from bot.chat.ratelimit import FloodGate
+from bot.chat.service import ChatService
 from bot.config import Settings
-from bot.engine.engine import Engine
-from bot.storage import Store
 
 
-@dataclass
-class Services:
-    """Shared by all adapters in one process: one engine, one knowledge load, one database."""
+class Telemetry(Protocol):
+    """What adapters report about their transport (bot.runtime.metrics implements it)."""
 
-    engine: Engine
-    store: Store | None
-    settings: Settings
-    gate: FloodGate
+    def send_retried(self, platform: str) -> None: ...
+
+    def rate_limited(self, platform: str) -> None: ...
+
+
+class NoTelemetry:
+    def send_retried(self, platform: str) -> None:
+        pass
+
+    def rate_limited(self, platform: str) -> None:
+        pass
 
 
 class Adapter(ABC):
     name: ClassVar[str]
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(
+        self, chat: ChatService, settings: Settings, telemetry: Telemetry | None = None
+    ) -> None:
+        self.chat = chat
+        self.settings = settings
+        self.telemetry: Telemetry = telemetry or NoTelemetry()
 
     @abstractmethod
     async def start(self) -> None:

@@ -15,13 +15,13 @@ import signal
 import time
 from collections.abc import Awaitable, Callable
 
-from bot.chat.ratelimit import FloodGate, Rate
-from bot.config import Settings, build_engine
+from bot.config import Settings
 from bot.engine.reload import ReloadResult, reload_knowledge
 from bot.errors import StartupError, StorageError
-from bot.platforms.base import Adapter, Services
+from bot.platforms import answer_checks
+from bot.platforms.base import Adapter
 from bot.runtime.health import HealthServer, HealthState
-from bot.runtime.metrics import Metrics, ObservedSink
+from bot.runtime.services import Services, open_services
 from bot.storage import Store
 
 log = logging.getLogger(__name__)
@@ -45,13 +45,14 @@ def configured_adapters(settings: Settings) -> list[str]:
 
 def _adapter(name: str, services: Services) -> Adapter:
     # Imported here so a bot with one platform never loads the other's library.
+    args = (services.chat, services.settings, services.metrics)
     if name == "telegram":
         from bot.platforms.telegram.adapter import TelegramAdapter
 
-        return TelegramAdapter(services)
+        return TelegramAdapter(*args)
     from bot.platforms.discord.adapter import DiscordAdapter
 
-    return DiscordAdapter(services)
+    return DiscordAdapter(*args)
 
 
 class Runtime:
@@ -63,7 +64,6 @@ class Runtime:
         self._tasks: list[asyncio.Task[None]] = []
         self._reloading: asyncio.Task[ReloadResult] | None = None
         self.health: HealthServer | None = None
-        self.store: Store | None = None
 
     async def start(self) -> None:
         """Open everything; each resource is kept the moment it exists, so :meth:`stop`
@@ -71,18 +71,15 @@ class Runtime:
         names = configured_adapters(self.settings)
         if not names:
             raise StartupError(NO_TOKEN)
-        engine = build_engine(self.settings)
-        path = self.settings.database_path
         try:
-            self.store = store = await Store.open(path)
+            self.services = services = await open_services(self.settings)
         except StorageError as exc:
             raise StartupError(f"DATABASE_PATH: {exc}") from None
-        metrics = Metrics()
-        metrics.set_knowledge(engine.knowledge.version)
-        engine.sink = ObservedSink(store, metrics)
         if self.settings.health_port is not None:
             host, port = self.settings.health_host, self.settings.health_port
-            state = HealthState(engine, store, lambda: self.adapters, metrics)
+            state = HealthState(
+                services.engine, services.store, lambda: self.adapters, services.metrics
+            )
             self.health = HealthServer(state, host, port)
             try:
                 await self.health.start()
@@ -92,11 +89,9 @@ class Runtime:
                     f"HEALTH_HOST/HEALTH_PORT: cannot listen on {host}:{port}: {reason}"
                 ) from None
             log.info("health endpoint on port %d", port)
-        gate = FloodGate(
-            Rate.parse(self.settings.user_rate_limit), Rate.parse(self.settings.chat_rate_limit)
-        )
-        self.services = Services(engine, store, self.settings, gate)
-        self._tasks.append(asyncio.create_task(self._purge_loop(store), name="retention"))
+        if services.store is not None:
+            task = asyncio.create_task(self._purge_loop(services.store), name="retention")
+            self._tasks.append(task)
         for name in names:
             adapter = _adapter(name, self.services)
             await adapter.start()
@@ -113,7 +108,7 @@ class Runtime:
             return self._reloading
         log.info("SIGHUP: reloading the knowledge")
         self._reloading = asyncio.create_task(
-            reload_knowledge(self.services.engine), name="knowledge-reload"
+            reload_knowledge(self.services.engine, checks=answer_checks()), name="knowledge-reload"
         )
         return self._reloading
 
@@ -127,9 +122,9 @@ class Runtime:
         await asyncio.gather(*(self._stop_adapter(a) for a in self.adapters))
         if self.health is not None:
             await self.health.stop()
-        if self.store is not None:
-            await self.store.close()
-            self.store = None
+        if self.services is not None:
+            await self.services.close()
+            self.services = None
 
     @staticmethod
     async def _stop_adapter(adapter: Adapter) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from bot.domain.models import AskContext, Language, Reply
+from bot.domain.models import AskContext, Reply
 from bot.engine.engine import QuestionSink
 
 # Created up front for these, so the dashboard and alerts see 0 instead of no series.
@@ -45,21 +45,32 @@ class Metrics:
         self.storage_errors = Counter(
             "faqbot_storage_errors", "Database writes that failed", registry=self.registry
         )
-        self.send_retries = Counter(
+        self.retries = Counter(
             "faqbot_send_retries",
             "Sends tried again after a broken connection or a 5xx answer",
             ["platform"],
             registry=self.registry,
         )
-        self.rate_limited = Counter(
+        self.limited = Counter(
             "faqbot_rate_limited",
             "HTTP 429 answers from the platform",
             ["platform"],
             registry=self.registry,
         )
         for platform in PLATFORMS:
-            self.send_retries.labels(platform)
-            self.rate_limited.labels(platform)
+            self.retries.labels(platform)
+            self.limited.labels(platform)
+
+    # -- what the adapters report (bot.platforms.base.Telemetry) ------------------------
+
+    def send_retried(self, platform: str) -> None:
+        self.retries.labels(platform).inc()
+
+    def rate_limited(self, platform: str) -> None:
+        self.limited.labels(platform).inc()
+
+    def storage_failed(self, rows: int = 1) -> None:
+        self.storage_errors.inc(rows)
 
     def set_knowledge(self, version: str) -> None:
         self.knowledge.clear()
@@ -81,6 +92,3 @@ class ObservedSink:
         self.metrics.latency.labels(ctx.platform).observe(latency_ms / 1000)
         if self.inner is not None:
             self.inner.record_question(ctx, reply, latency_ms)
-
-    async def chat_language(self, ctx: AskContext) -> Language | None:
-        return await self.inner.chat_language(ctx) if self.inner is not None else None

@@ -52,6 +52,12 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX suggestion_picks_picked_at ON suggestion_picks (picked_at);
     """,
+    # 3: the reply id of a close call, so a "did you mean" pick finds its question again
+    # (after a restart, on any replica) instead of in one process's memory
+    """
+    ALTER TABLE questions ADD COLUMN reply_id TEXT;
+    CREATE INDEX questions_reply ON questions (platform, reply_id) WHERE reply_id IS NOT NULL;
+    """,
 )
 
 LATEST = len(MIGRATIONS)

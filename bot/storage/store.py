@@ -24,7 +24,7 @@ from typing import Any
 import aiosqlite
 
 from bot.domain.models import AskContext, Language, Outcome, Reply, as_language
-from bot.domain.stats import MissedQuestion, PickedSuggestion, Stats
+from bot.domain.stats import CloseCall, MissedQuestion, PickedSuggestion, Stats
 from bot.errors import StorageError
 from bot.storage.hashing import IdHasher, key_path_for, load_or_create_key
 from bot.storage.migrations import LATEST, MIGRATIONS
@@ -225,11 +225,12 @@ class Store:
 
     def record_question(self, ctx: AskContext, reply: Reply, latency_ms: float) -> None:
         keep_text = reply.outcome in _KEEP_TEXT
+        close_call = reply.outcome is Outcome.CLOSE_CALL and bool(reply.id)
         self._enqueue(
             (
                 "INSERT INTO questions (asked_at, platform, chat_hash, user_hash, language,"
-                " intent, score, outcome, question, latency_ms)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " intent, score, outcome, question, latency_ms, reply_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     _utc(self._clock()),
                     ctx.platform,
@@ -241,6 +242,7 @@ class Store:
                     reply.outcome.value,
                     reply.question[:QUESTION_TEXT_LIMIT] if keep_text else None,
                     round(latency_ms, 3),
+                    reply.id[:16] if close_call else None,
                 ),
             )
         )
@@ -248,6 +250,7 @@ class Store:
     # -- per-chat settings ---------------------------------------------------------
 
     async def chat_language(self, ctx: AskContext) -> Language | None:
+        """The chat's /lang setting (cached), or None for the language of each question."""
         chat = self.hash(ctx.platform, "chat", ctx.chat_id)
         if chat is None:
             return None
@@ -300,6 +303,41 @@ class Store:
                     intent,
                     int(helpful),
                 ),
+            )
+        )
+
+    async def close_call(self, platform: str, reply_id: str) -> CloseCall | None:
+        """The close call a "did you mean" button was sent with, from the question log.
+
+        The row may still wait in the write queue (a quick tap): then the queue is
+        flushed and the log read once more.
+        """
+        for attempt in range(2):
+            try:
+                rows = await self._rows(
+                    "SELECT question, language, user_hash FROM questions"
+                    " WHERE platform = ? AND reply_id = ? AND question IS NOT NULL"
+                    " ORDER BY id DESC LIMIT 1",
+                    (platform, reply_id[:16]),
+                )
+            except sqlite3.Error as exc:
+                self._report(exc)
+                return None
+            if rows:
+                question, language, user = rows[0]
+                lang = as_language(str(language)) or "de"
+                return CloseCall(platform, reply_id, str(question), lang, user)
+            if attempt == 0:
+                await self.flush()
+        return None
+
+    def record_pick_of(self, asked: CloseCall, intent: str) -> None:
+        """Someone chose ``intent`` for ``asked``: kept under the asker, a candidate example."""
+        self._enqueue(
+            (
+                "INSERT INTO suggestion_picks (picked_at, platform, user_hash, intent, question)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (_utc(self._clock()), asked.platform, asked.user_hash, intent, asked.question),
             )
         )
 

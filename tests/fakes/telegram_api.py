@@ -221,6 +221,7 @@ class FakeTelegram:
         self.chats: dict[int, dict[str, Any]] = {}
         self._faults: dict[str, deque[Fault]] = {}
         self._pending: list[dict[str, Any]] = []
+        self.last_update_id = 0
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
@@ -417,8 +418,18 @@ class FakeTelegram:
     def push(self, update: dict[str, Any]) -> dict[str, Any]:
         update = {"update_id": next(self._update_ids), **update}
         self._pending.append(update)
+        self.last_update_id = max(self.last_update_id, int(update["update_id"]))
         self._wake()
         return update
+
+    def taken(self) -> int:
+        """The highest update id the bot has taken in: it asked for the ones after it.
+
+        (Fetched is not enough: the client queues what it fetched only after the
+        answer has reached it, and then asks from the next offset.)
+        """
+        offsets = [int(c.params.get("offset") or 0) for c in self.calls_to("getUpdates", ok=None)]
+        return max(offsets, default=1) - 1
 
     def message_of(self, call: Call) -> dict[str, Any]:
         """The message object the fake returned for a sendMessage call."""

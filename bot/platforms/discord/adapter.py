@@ -16,9 +16,10 @@ from typing import Any, ClassVar
 import aiohttp
 import discord
 
+from bot.chat.service import ChatService
 from bot.config import Settings
 from bot.errors import StartupError
-from bot.platforms.base import Adapter, Services
+from bot.platforms.base import Adapter, Telemetry
 from bot.platforms.discord.client import (
     Tree,
     build_client,
@@ -96,14 +97,16 @@ class DiscordAdapter(Adapter):
 
     def __init__(
         self,
-        services: Services,
+        chat: ChatService,
+        settings: Settings,
+        telemetry: Telemetry | None = None,
         *,
         view_timeout: float = VIEW_TIMEOUT,
         defer_after: float = DEFER_AFTER,
         ready_timeout: float = READY_TIMEOUT,
         guild_ready_timeout: float = 2.0,
     ) -> None:
-        super().__init__(services)
+        super().__init__(chat, settings, telemetry)
         self.view_timeout = view_timeout
         self.defer_after = defer_after
         self.ready_timeout = ready_timeout
@@ -126,11 +129,16 @@ class DiscordAdapter(Adapter):
             raise
 
     async def _start(self) -> None:
-        settings = self.services.settings
+        settings = self.settings
         configure_endpoints(settings)
         client = build_client(settings, guild_ready_timeout=self.guild_ready_timeout)
         handlers = Handlers(
-            self.services, client, view_timeout=self.view_timeout, defer_after=self.defer_after
+            self.chat,
+            client,
+            self.telemetry,
+            default_language=settings.default_language,
+            view_timeout=self.view_timeout,
+            defer_after=self.defer_after,
         )
         self.client, self.handlers = client, handlers
         tree = await build_tree(client, handlers)

@@ -52,6 +52,9 @@ class ButtonExpiry:
         self.limit = limit
         self.dropped = 0
         self._queue: deque[_Due] = deque()
+        # The newest entry per message: a "did you mean" edited into an answer is queued
+        # again with the answer's buttons, and only those may be greyed out later.
+        self._newest: dict[int, _Due] = {}
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(CONCURRENT_EDITS)
         self._edits: set[asyncio.Task[None]] = set()
@@ -77,6 +80,7 @@ class ButtonExpiry:
         """Stop the timer and any edit in progress; what is still queued stays enabled."""
         self._closed = True
         self._queue.clear()
+        self._newest.clear()
         tasks = [t for t in (self._runner, *self._edits) if t is not None]
         for task in tasks:
             task.cancel()
@@ -93,11 +97,14 @@ class ButtonExpiry:
         if self._closed or not due.buttons:
             return
         if len(self._queue) >= self.limit:
-            self._queue.popleft()
+            old = self._queue.popleft()
+            if self._newest.get(old.message_id) is old:
+                del self._newest[old.message_id]
             self.dropped += 1
             if self.dropped == 1 or self.dropped % 1000 == 0:
                 log.info("%d answers keep their buttons enabled: too many waiting", self.dropped)
         self._queue.append(due)
+        self._newest[due.message_id] = due
         self._wake.set()
         if self._runner is None:
             self._runner = asyncio.create_task(self._run(), name="discord-button-expiry")
@@ -113,6 +120,9 @@ class ButtonExpiry:
                 await asyncio.sleep(delay)
                 continue  # the head may have been dropped meanwhile
             due = self._queue.popleft()
+            if self._newest.get(due.message_id) is not due:
+                continue  # the message was edited since: its newer buttons expire later
+            del self._newest[due.message_id]
             await self._slots.acquire()
             task = asyncio.create_task(self._disable(due))
             self._edits.add(task)

@@ -1,9 +1,9 @@
 """Buttons: how they are sent, how clicks come back, and how they expire.
 
 Clicks are handled by one :class:`discord.ui.DynamicItem` registered on the
-client, which reads everything it needs from the ``custom_id`` (the shared
-codec in :mod:`bot.domain.callbacks`). So a click works the same on a message
-sent a minute ago and on one sent before a restart.
+client, which hands the ``custom_id`` to the chat service as it is (the service
+parses and validates it). So a click works the same on a message sent a minute
+ago and on one sent before a restart.
 
 The views sent with answers only carry the buttons; they are never stored or
 timed by discord.py (see :mod:`.expiry` for why and what disables them).
@@ -17,11 +17,9 @@ from typing import Any
 
 import discord
 
-from bot.domain import callbacks
 from bot.platforms.discord.render import ButtonSpec, Style
 
-Action = callbacks.Feedback | callbacks.Pick | callbacks.TopicChoice | None
-ClickHandler = Callable[[discord.Interaction[discord.Client], Action], Awaitable[None]]
+ClickHandler = Callable[[discord.Interaction[discord.Client], str], Awaitable[None]]
 
 # Anything in our prefixes: malformed payloads still reach the handler, which
 # answers "no longer available" instead of leaving the click unanswered.
@@ -49,7 +47,7 @@ def click_item(on_click: ClickHandler) -> type[discord.ui.DynamicItem[discord.ui
             return cls(button)
 
         async def callback(self, interaction: discord.Interaction[discord.Client]) -> None:
-            await on_click(interaction, callbacks.parse(self.custom_id))
+            await on_click(interaction, self.custom_id)
 
     return FaqButton
 

@@ -14,17 +14,19 @@ import secrets
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from telegram import Update
+from telegram import BotCommand, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder
 
 from bot import logs
-from bot.domain.models import LANGUAGES
+from bot.chat.service import ChatService
+from bot.config import Settings
+from bot.domain.language import LANGUAGES, Language
 from bot.errors import StartupError
-from bot.platforms.base import Adapter, Services
-from bot.platforms.telegram.commands import bot_commands
+from bot.platforms.base import Adapter, Telemetry
 from bot.platforms.telegram.handlers import App, Handlers
 from bot.platforms.telegram.polling import Poller, UpdateQueue
+from bot.platforms.telegram.texts import described
 from bot.platforms.telegram.transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
@@ -68,17 +70,26 @@ class _TrackedRequest(AiohttpRequest):
         return code, payload
 
 
+def bot_commands(lang: Language) -> list[BotCommand]:
+    return [BotCommand(name, text) for name, text in described(lang)]
+
+
 class TelegramAdapter(Adapter):
     name: ClassVar[str] = "telegram"
 
     def __init__(
-        self, services: Services, *, poll_timeout: float = 30.0, send_limits: bool = True
+        self,
+        chat: ChatService,
+        settings: Settings,
+        telemetry: Telemetry | None = None,
+        *,
+        poll_timeout: float = 30.0,
+        send_limits: bool = True,
     ) -> None:
         """``send_limits=False`` drops the client-side limiter that keeps sends under
         Telegram's limits (about 30 messages/s): only for measuring capacity against a fake.
         """
-        super().__init__(services)
-        settings = services.settings
+        super().__init__(chat, settings, telemetry)
         if settings.telegram_token is None:
             raise StartupError("TELEGRAM_TOKEN is not set")
         self.poll_timeout = poll_timeout
@@ -106,7 +117,7 @@ class TelegramAdapter(Adapter):
             base = settings.telegram_base_url
             builder = builder.base_url(base).base_file_url(file_url(base))
         self.application: App = builder.build()
-        self.handlers = Handlers(services)
+        self.handlers = Handlers(chat, settings.admin_ids(), settings.default_language)
         self.handlers.register(self.application)
 
     # -- Adapter -------------------------------------------------------------------
@@ -121,8 +132,13 @@ class TelegramAdapter(Adapter):
         return self._poller is not None and self._poller.running and self._reachable
 
     @property
+    def updates_in_hand(self) -> int:
+        """Updates taken from Telegram whose handlers have not finished yet."""
+        return self._updates.in_hand
+
+    @property
     def webhook_mode(self) -> bool:
-        return bool(self.services.settings.telegram_webhook_url)
+        return bool(self.settings.telegram_webhook_url)
 
     async def start(self) -> None:
         try:
@@ -186,7 +202,7 @@ class TelegramAdapter(Adapter):
     async def _register_commands(self) -> None:
         """The command menu in German and English, and a default for other languages."""
         bot = self.application.bot
-        default = self.services.settings.default_language
+        default = self.settings.default_language
         try:
             for lang in LANGUAGES:
                 await bot.set_my_commands(bot_commands(lang), language_code=lang)
@@ -223,7 +239,7 @@ class TelegramAdapter(Adapter):
         await poller.confirm()
 
     async def _start_webhook(self) -> None:
-        settings = self.services.settings
+        settings = self.settings
         assert self.application.updater is not None and settings.telegram_webhook_url
         configured = settings.telegram_webhook_secret
         if configured:

@@ -1,7 +1,8 @@
-"""Inline keyboards: 👍/👎 under answers, suggestions under close calls, topic pickers.
+"""Inline keyboards from the chat service's buttons.
 
 Button texts are plain text (Telegram does not parse them), so they need no escaping;
-payloads come from :mod:`bot.domain.callbacks` and must fit Telegram's 64 bytes.
+payloads must fit Telegram's 64 bytes. Layout by kind: 👍/👎 side by side, one question
+per row, topics two per row.
 """
 
 from __future__ import annotations
@@ -11,59 +12,45 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.domain import callbacks
-from bot.domain.models import Reply, Suggestion, TopicView
+from bot.chat.responses import Button, ButtonKind
+from bot.domain.callbacks import MAX_BYTES
 
 log = logging.getLogger(__name__)
 
-MAX_DATA_BYTES = 64  # Telegram's limit for callback_data
 MAX_LABEL = 60  # longer button texts are cut; Telegram truncates them on screen anyway
-MAX_CHOICES = 10
+_ROW = {ButtonKind.HELPFUL: 2, ButtonKind.UNHELPFUL: 2, ButtonKind.PICK: 1, ButtonKind.TOPIC: 2}
 
 
-def label(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1].rstrip() + "…"
+def label(value: str) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= MAX_LABEL else value[: MAX_LABEL - 1].rstrip() + "…"
 
 
-def _button(text: str, data: str) -> InlineKeyboardButton | None:
-    if len(data.encode()) > MAX_DATA_BYTES:
+def _button(spec: Button) -> InlineKeyboardButton | None:
+    if len(spec.payload.encode()) > MAX_BYTES:
         # A button Telegram would reject would sink the whole message; leave it out.
-        log.warning("button payload too long for Telegram, left out: %s", data[:80])
+        log.warning("button payload too long for Telegram, left out: %s", spec.payload[:80])
         return None
-    return InlineKeyboardButton(label(text), callback_data=data)
+    return InlineKeyboardButton(label(spec.label), callback_data=spec.payload)
 
 
-def _markup(rows: Sequence[Sequence[InlineKeyboardButton | None]]) -> InlineKeyboardMarkup | None:
-    kept = [[b for b in row if b is not None] for row in rows]
-    kept = [row for row in kept if row]
-    return InlineKeyboardMarkup(kept) if kept else None
+def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+    """Rows of buttons: a new row when the kind changes or the row is full."""
+    rows: list[list[InlineKeyboardButton]] = []
+    last: ButtonKind | None = None
+    for spec in buttons:
+        made = _button(spec)
+        if made is None:
+            continue
+        same_row = rows and _same_row(last, spec.kind) and len(rows[-1]) < _ROW[spec.kind]
+        if same_row:
+            rows[-1].append(made)
+        else:
+            rows.append([made])
+        last = spec.kind
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
-def feedback(reply: Reply) -> InlineKeyboardMarkup | None:
-    if reply.intent is None or not reply.id:
-        return None
-    return _markup(
-        [
-            [
-                _button("👍", callbacks.feedback(reply.intent, reply.id, True)),
-                _button("👎", callbacks.feedback(reply.intent, reply.id, False)),
-            ]
-        ]
-    )
-
-
-def suggestions(items: Sequence[Suggestion]) -> InlineKeyboardMarkup | None:
-    return _markup([[_button(s.title, callbacks.pick(s.intent))] for s in items[:MAX_CHOICES]])
-
-
-def for_reply(reply: Reply) -> InlineKeyboardMarkup | None:
-    """Suggestions for a close call (or a fallback with candidates), 👍/👎 for an answer."""
-    if reply.suggestions:
-        return suggestions(reply.suggestions)
-    return feedback(reply)
-
-
-def topics(views: Sequence[TopicView], per_row: int = 2) -> InlineKeyboardMarkup | None:
-    buttons = [_button(v.title, callbacks.topic(v.id)) for v in views]
-    return _markup([buttons[i : i + per_row] for i in range(0, len(buttons), per_row)])
+def _same_row(last: ButtonKind | None, kind: ButtonKind) -> bool:
+    votes = {ButtonKind.HELPFUL, ButtonKind.UNHELPFUL}
+    return last == kind or (last in votes and kind in votes)

@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import io
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -92,10 +93,10 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., tu
 # (days ago, platform, user, question); outcomes are asserted when the session is asked.
 SESSION = [
     (3, TG, "1001", "Wer ist Liang Wenfeng?", Outcome.ANSWERED),
-    (3, TG, "1001", "Was kostet das Abo?", Outcome.FALLBACK),
-    (3, TG, "1002", "Was kostet ein Abo?", Outcome.FALLBACK),
-    (2, DC, "2001", "was kostet das abo", Outcome.FALLBACK),
-    (2, DC, "2002", "Wie teuer ist das Abo?", Outcome.FALLBACK),
+    (3, TG, "1001", "Wie ist das Wetter in Peking?", Outcome.FALLBACK),
+    (3, TG, "1002", "Wie ist denn das Wetter in Peking?", Outcome.FALLBACK),
+    (2, DC, "2001", "wie ist das wetter in peking", Outcome.FALLBACK),
+    (2, DC, "2002", "Wie ist das Wetter in Beijing?", Outcome.FALLBACK),
     (2, TG, "1003", "Wie viele Parameter hat V3?", Outcome.FALLBACK),
     (1, TG, "1004", "Wieviele Parameter hat DeepSeek V3", Outcome.FALLBACK),
     (1, DC, "2003", "Who won the football world cup?", Outcome.FALLBACK),
@@ -103,7 +104,7 @@ SESSION = [
     (1, TG, "1006", "USA?", Outcome.CLOSE_CALL),
     (0, TG, "1006", "Warum hat Italien DeepSeek gesperrt?", Outcome.ANSWERED),
     (0, TG, "1007", "Hallo", Outcome.FALLBACK),
-    (9, TG, "1008", "Was kostet das Abo eigentlich?", Outcome.FALLBACK),  # outside 7 days
+    (9, TG, "1008", "Wie ist das Wetter in Peking eigentlich?", Outcome.FALLBACK),  # outside 7 days
 ]
 
 
@@ -144,13 +145,13 @@ async def test_misses_are_grouped_with_counts_and_the_closest_intent(
     by_question = {g.question: g for g in groups}
     assert [g.count for g in groups] == sorted((g.count for g in groups), reverse=True)
 
-    abo = by_question["Was kostet das Abo?"]
+    abo = by_question["Wie ist das Wetter in Peking?"]
     assert abo.count == 4 and (abo.fallbacks, abo.close_calls) == (4, 0)
     assert {p.text for p in abo.phrasings} == {
-        "Was kostet das Abo?",
-        "Was kostet ein Abo?",
-        "was kostet das abo",
-        "Wie teuer ist das Abo?",  # joined through the matcher's COST concept
+        "Wie ist das Wetter in Peking?",
+        "Wie ist denn das Wetter in Peking?",
+        "wie ist das wetter in peking",
+        "Wie ist das Wetter in Beijing?",  # joined through the matcher's CHINA concept
     }
     params = by_question["Wie viele Parameter hat V3?"]
     assert params.count == 2 and params.language == "de"
@@ -182,15 +183,15 @@ async def test_misses_command_prints_groups_and_proposed_examples(
     assert code == 0, out
     lines = out.splitlines()
     assert lines[0] == ("Missed questions, last 7 days: 10 (8 fallback, 2 close call) in 5 groups")
-    first = lines.index('   4x  "Was kostet das Abo?"  [de]')
+    first = lines.index('   4x  "Wie ist das Wetter in Peking?"  [de]')
     assert lines[first + 1 : first + 4] == [
-        '       also "was kostet das abo" (1x)',
-        '       also "Was kostet ein Abo?" (1x)',
-        '       also "Wie teuer ist das Abo?" (1x)',
+        '       also "wie ist das wetter in peking" (1x)',
+        '       also "Wie ist denn das Wetter in Peking?" (1x)',
+        '       also "Wie ist das Wetter in Beijing?" (1x)',
     ]
     assert lines[first + 4].startswith("       4 fallback, 0 close call; ")
-    assert "closest: costs." in lines[first + 4]
-    assert "Was kostet das Abo eigentlich?" not in out  # 9 days ago
+    assert re.search(r"closest: [a-z]+\.[a-z_]+ \(\d+\)$", lines[first + 4]), lines[first + 4]
+    assert "Wie ist das Wetter in Peking eigentlich?" not in out  # 9 days ago
     assert "Wer ist Liang Wenfeng?" not in out  # answered: its text was never stored
     tail = lines[lines.index(next(x for x in lines if x.startswith("Proposed example"))) :]
     assert tail[1:] == [
@@ -199,7 +200,7 @@ async def test_misses_command_prints_groups_and_proposed_examples(
     ]
 
     code, out = await asyncio.to_thread(run_cli, "misses", "--days", "30")
-    assert "Was kostet das Abo eigentlich?" in out and "5x" in out
+    assert "Wie ist das Wetter in Peking eigentlich?" in out and "5x" in out
 
 
 # -- misses --export -----------------------------------------------------------------
@@ -213,9 +214,9 @@ def _tricky_rows() -> list[Any]:
     texts = [
         'Ist "DeepSeek: R2" # schon - [draußen]? {ja}',
         "Ist DeepSeek R2 schon draußen?",
-        "Was kostet\x85 das Abo\u2028 bei: DeepSeek? &*!",
+        "Wie ist\x85 das Wetter\u2028 bei: DeepSeek? &*!",
         "- @Abo: 'R2' %TAG `x` | > *anker &a !!python/object",
-        "What is the price of the DeepSeek app subscription?",
+        "What is the weather like at the DeepSeek office?",
         "?!",
     ]
     return [MissedQuestion(at, TG, "de", Outcome.FALLBACK, t) for t in texts]
@@ -257,14 +258,14 @@ def test_export_writes_drafts_that_check_accepts(
     merged = load_knowledge(copy)
     drafts = merged.topic_intents(DRAFT_TOPIC)
     assert len(drafts) == 4 and len(merged.intents) == len(faq.knowledge.intents) + 4
-    abo = merged.intents["drafts.was_kostet_das_abo"]
-    assert abo.title.de == "Was kostet das Abo?" and abo.title.en.startswith("TODO")
+    abo = merged.intents["drafts.wie_ist_das_wetter_in_peking"]
+    assert abo.title.de == "Wie ist das Wetter in Peking?" and abo.title.en.startswith("TODO")
     assert abo.answer.de.startswith("TODO") and abo.answer.en.startswith("TODO")
     assert len(abo.examples.de) == 6 and set(abo.examples.de) == {
-        "Was kostet das Abo?",
-        "Was kostet ein Abo?",
-        "was kostet das abo",
-        "Wie teuer ist das Abo?",
+        "Wie ist das Wetter in Peking?",
+        "Wie ist denn das Wetter in Peking?",
+        "wie ist das wetter in peking",
+        "Wie ist das Wetter in Beijing?",
     }
     assert set(abo.sources) <= set(merged.sources)
     football = merged.intents["drafts.who_won_the_football_world_cup"]
@@ -287,7 +288,7 @@ def test_export_survives_yaml_special_and_invisible_characters(
     examples = {e for i in drafts for e in i.examples.de}
     assert 'Ist "DeepSeek: R2" # schon - [draußen]? {ja}' in examples
     assert "- @Abo: 'R2' %TAG `x` | > *anker &a !!python/object" in examples
-    assert "Was kostet das Abo bei: DeepSeek? &*!" in examples  # invisible characters dropped
+    assert "Wie ist das Wetter bei: DeepSeek? &*!" in examples  # invisible characters dropped
     assert "#   bans.italy: Italien intents: [] - id: x (1x)" in export.text
     assert [g.question for g, _ in export.left_out] == ["?!"]  # nothing a matcher could learn
 
@@ -310,7 +311,9 @@ async def write_counted_rows(db: Path) -> tuple[str, str]:
         for _ in range(3):
             store.record_question(ctx(TG, "1"), reply("q", Outcome.ANSWERED, liang), 1.0)
         store.record_question(ctx(TG, "2"), reply("USA", Outcome.CLOSE_CALL), 1.0)
-        store.record_question(ctx(TG, "2"), reply("Was kostet das Abo?", Outcome.FALLBACK), 1.0)
+        store.record_question(
+            ctx(TG, "2"), reply("Wie ist das Wetter in Peking?", Outcome.FALLBACK), 1.0
+        )
         clock.now = day_b
         store.record_question(ctx(DC, "3"), reply("q", Outcome.ANSWERED, italy), 1.0)
         store.record_question(ctx(DC, "3"), reply("q", Outcome.ANSWERED, italy), 1.0)
@@ -354,7 +357,7 @@ def test_stats_command_matches_hand_counted_rows(
         "Recently unanswered:",
         "- Gibt es eine App?",
         "- Wie viele Parameter?",
-        "- Was kostet das Abo?",
+        "- Wie ist das Wetter in Peking?",
         "- USA",
     ]
     code, out = run_cli("stats", "--days", "30")  # DEFAULT_LANGUAGE: German
@@ -375,7 +378,7 @@ async def write_people(db: Path) -> None:
     store = await Store.open(db)
     try:
         for c in (ctx(TG, "111"), ctx(TG, "111", chat="-1005"), ctx(TG, "222"), ctx(DC, "111")):
-            store.record_question(c, reply("Was kostet das Abo?", Outcome.FALLBACK), 1.0)
+            store.record_question(c, reply("Wie ist das Wetter in Peking?", Outcome.FALLBACK), 1.0)
         await store.record_feedback(ctx(TG, "111"), "r1", "bans.italy", True)
         store.record_pick(ctx(TG, "111"), "bans.italy", "Italien?")
         await store.set_chat_language(ctx(TG, "111"), "en")
@@ -481,7 +484,7 @@ async def test_no_raw_id_is_ever_written(faq: Engine, tmp_path: Path) -> None:
     try:
         for c in (telegram, discord, other):
             answered = await faq.ask("Wer ist Liang Wenfeng?", c)
-            await faq.ask("Was kostet das Abo?", c)
+            await faq.ask("Wie ist das Wetter in Peking?", c)
             await faq.ask("USA", c)
             await store.record_feedback(c, answered.id, "people.liang_wenfeng", True)
             store.record_pick(c, "reactions.us_threat", "USA")
@@ -521,7 +524,7 @@ def test_check_and_ask_use_the_settings(
 ) -> None:
     bans = knowledge_copy / "topics" / "bans.yaml"
     bans.write_text(
-        bans.read_text("utf-8").replace("topic:\n", "topic:\n  reviewed: 2020-01-01\n", 1), "utf-8"
+        re.sub(r"reviewed: [0-9-]+", "reviewed: 2020-01-01", bans.read_text("utf-8")), "utf-8"
     )
     monkeypatch.setenv("KNOWLEDGE_DIR", str(knowledge_copy))
     for name in ("REVIEW_MAX_AGE_DAYS", "SOURCE_MAX_AGE_DAYS"):  # the new name and the old

@@ -372,7 +372,7 @@ async def test_stats_only_for_admins_and_only_in_private(bot: Bot) -> None:
     fake = bot.fake
     admin = FakeTelegram.user(ADMIN, "Op", "en")
     fake.say("Wer ist Liang Wenfeng?")
-    fake.say("Was kostet das Abo?")
+    fake.say("Wie ist das Wetter in Peking?")
     await said(fake, 2)
     await bot.store.flush()
     assert assert_safe_html(await reply_to(fake, "/stats")) == message("not_admin", "de")
@@ -380,7 +380,7 @@ async def test_stats_only_for_admins_and_only_in_private(bot: Bot) -> None:
     assert assert_safe_html(in_group) == message("stats_private_only", "en")
     shown = assert_safe_html(await reply_to(fake, "/stats 30", user=admin))
     assert shown.startswith("Last 30 days: 2 questions - answered 1 (50%)")
-    assert "people.liang_wenfeng: 1" in shown and "Was kostet das Abo?" in shown
+    assert "people.liang_wenfeng: 1" in shown and "Wie ist das Wetter in Peking?" in shown
     odd = assert_safe_html(await reply_to(fake, "/stats ²", user=admin))  # a digit, not a number
     assert odd.startswith("Last 7 days:")
 

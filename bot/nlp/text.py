@@ -44,9 +44,16 @@ _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]{0,200})?/?>")
 
 
 def strip_markup(text: str) -> str:
-    """Character references (&amp;, &#8220;) become their characters, then tags spaces."""
-    if "&" in text:
-        text = html.unescape(text)
+    """Character references (&amp;, &#8220;) become their characters, then tags spaces.
+
+    References inside references ("&amp;lt;") are resolved to the end, so that cleaning
+    a cleaned text changes nothing; each round shortens the text, so this ends.
+    """
+    while "&" in text:
+        resolved = html.unescape(text)
+        if resolved == text:
+            break
+        text = resolved
     if "<" in text:
         text = _TAG.sub(" ", text)
     return text
@@ -56,9 +63,17 @@ def clean(text: str) -> str:
     """Drop invisible characters and markup, NFKC-normalise and collapse whitespace.
 
     Invisible characters go first, so that they cannot keep NFKC from composing a
-    letter with its accent.
+    letter with its accent. NFKC can make markup ("<º>" is "<o>", "＆lt;" is "&lt;")
+    and resolved references can make invisible or compatibility characters, so the
+    steps repeat until nothing changes: cleaning a cleaned text changes nothing.
     """
-    text = unicodedata.normalize("NFKC", strip_markup(strip_invisible(text)))
+    if text.isascii() and text.isprintable() and "<" not in text and "&" not in text:
+        return " ".join(text.split())  # the usual question: nothing to undo
+    for _ in range(8):  # in practice once or twice
+        cleaned = strip_markup(unicodedata.normalize("NFKC", strip_invisible(text)))
+        if cleaned == text:
+            break
+        text = cleaned
     return " ".join(text.split())
 
 

@@ -43,9 +43,15 @@ def _cut(text: str, room: int) -> int:
         if at > room // 3:  # a boundary in the first third would leave a stub
             return at + len(sep)
     cut = room
-    while cut > 1 and window[:cut].endswith("\\") and not window[:cut].endswith("\\\\"):
+    while cut > 1 and _dangling_escape(window[:cut]):
         cut -= 1
     return max(cut, 1)
+
+
+def _dangling_escape(head: str) -> bool:
+    """Whether ``head`` ends with a backslash that escapes what follows it: an odd run
+    of trailing backslashes (an even run is escaped backslashes only)."""
+    return (len(head) - len(head.rstrip("\\"))) % 2 == 1
 
 
 def split(text: str, limit: int, measure: Measure = len) -> list[str]:
@@ -71,7 +77,7 @@ def trim(text: str, limit: int, measure: Measure = len) -> str:
     if room <= 0:
         return ELLIPSIS if measure(ELLIPSIS) <= limit else ""
     head = text[: _cut(text, max(_fitting(text, room, measure), 1))].rstrip()
-    while head and measure(head + ELLIPSIS) > limit:
+    while head and (measure(head + ELLIPSIS) > limit or _dangling_escape(head)):
         head = head[:-1]
     return head + ELLIPSIS
 

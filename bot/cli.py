@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from bot.config import Settings, load_settings
 from bot.domain.models import Language, as_language
+from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine
 from bot.errors import ConfigError, KnowledgeError, StartupError, StorageError
 from bot.knowledge import load_knowledge
@@ -55,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer one question (or one per stdin line with '-')")
     p.add_argument("--json", action="store_true", help="one JSON object per answer")
     p.add_argument("--lang", choices=["de", "en"], help="answer in this language")
+    p.add_argument(
+        "--conversation",
+        action="store_true",
+        help="the lines are one person's messages in a row: follow-ups lean on the line before",
+    )
     p.add_argument("question", nargs="+", help="the question, or '-' to read lines from stdin")
 
     p = sub.add_parser("topics", help="list topics with their one-line summaries")
@@ -90,9 +96,14 @@ def cmd_ask(engine: Engine, args: argparse.Namespace, out: TextIO) -> int:
 
     lang: Language | None = as_language(args.lang)
     question = " ".join(args.question)
+    # Each line on its own, or (--conversation) one chat: what was said last carries over.
+    conversation = Conversation() if args.conversation else None
 
     def emit(text: str, batch: bool) -> None:
-        reply = engine.answer(text, lang)
+        nonlocal conversation
+        reply = engine.answer(text, lang, conversation)
+        if conversation is not None:
+            conversation = conversation.after(reply)
         if args.json:
             out.write(json.dumps(reply.as_dict(), ensure_ascii=False) + "\n")
         else:
@@ -301,7 +312,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         if args.command == "chat":
             from bot.console import chat
 
-            return chat(build_chat(settings, engine, None), as_language(args.lang))
+            return chat(build_chat(settings, engine, None, limited=False), as_language(args.lang))
     except KnowledgeError as exc:
         print(exc, file=sys.stderr)
         return EXIT_FINDINGS

@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     )
     privacy_url: str | None = None  # where users can read docs/privacy.md (shown by /privacy)
 
+    conversation_minutes: float = Field(10, ge=0, le=1440)  # follow-ups lean on the last answer
     user_rate_limit: str = "6/60"  # questions per user per seconds
     chat_rate_limit: str = "30/60"  # questions per chat (group, channel) per seconds
 

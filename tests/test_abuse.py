@@ -540,10 +540,10 @@ async def test_telegram_no_token_id_or_question_in_logs_or_other_replies(
     await fake.wait_for("answerInlineQuery")
     real_ask = bot.engine.ask
 
-    async def failing(question: str, ctx: AskContext | None = None) -> Reply:
+    async def failing(question: str, *rest: Any) -> Reply:
         if "Quxlingen" in question:
             raise RuntimeError("matching failed")
-        return await real_ask(question, ctx)
+        return await real_ask(question, *rest)
 
     monkeypatch.setattr(bot.engine, "ask", failing)
     await reply_to(fake, f"{mention} Nochmal: {alices}", user=alice, chat=group)

@@ -103,7 +103,8 @@ SESSION = [
     (1, TG, "1005", "USA", Outcome.CLOSE_CALL),
     (1, TG, "1006", "USA?", Outcome.CLOSE_CALL),
     (0, TG, "1006", "Warum hat Italien DeepSeek gesperrt?", Outcome.ANSWERED),
-    (0, TG, "1007", "Hallo", Outcome.FALLBACK),
+    (0, TG, "1007", "Hallo", Outcome.SMALLTALK),  # a greeting: no miss to curate
+    (0, TG, "1007", "???", Outcome.FALLBACK),
     (9, TG, "1008", "Wie ist das Wetter in Peking eigentlich?", Outcome.FALLBACK),  # outside 7 days
 ]
 
@@ -159,7 +160,8 @@ async def test_misses_are_grouped_with_counts_and_the_closest_intent(
     assert (usa.count, usa.close_calls) == (2, 2)
     football = by_question["Who won the football world cup?"]
     assert football.count == 1 and football.language == "en"
-    assert by_question["Hallo"].closest is None
+    assert "Hallo" not in by_question  # small talk is no miss
+    assert by_question["???"].closest is None
     for group in (abo, params, usa, football):
         best = faq.matcher.match(group.question, group.language).ranked[0]
         assert group.closest == best.intent and group.closest in faq.knowledge.intents
@@ -229,7 +231,7 @@ def test_export_writes_drafts_that_check_accepts(
     target = tmp_path / "drafts.yaml"
     code, out = run_cli("misses", "--export", str(target))
     assert code == 0, out
-    assert 'not exported: "Hallo": no phrasing the matcher could learn from' in out
+    assert 'not exported: "???": no phrasing the matcher could learn from' in out
     assert f"wrote 4 draft intents to {target}" in out
     text = target.read_text(encoding="utf-8")
     assert "#   reactions.us_threat: USA (2x)" in text  # picks, as comments only

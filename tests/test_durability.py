@@ -241,7 +241,8 @@ async def test_storage_faults_keep_the_bot_answering_and_log_once(
             for n, user in enumerate(users):
                 # Misses keep their text in the log: they are the biggest writes.
                 fake.say(
-                    "Wie wird das Wetter in Quxlingen? " * 10 if n % 2 else "Kosten", user=user
+                    "Wie wird das Wetter in Quxlingen? " * 10 if n % 2 else "Was hat V3 gekostet?",
+                    user=user,
                 )
                 await asyncio.sleep(0.02)
             calls = await fake.wait_for("sendMessage", len(users), within=20)

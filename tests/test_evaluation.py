@@ -57,7 +57,10 @@ def held_out(engine: Engine):  # type: ignore[no-untyped-def]
 
 def test_in_scope_accuracy(held_out) -> None:  # type: ignore[no-untyped-def]
     rate = held_out.rate("in_scope")
-    assert rate >= 0.95, report(held_out) + "\n" + "\n".join(held_out.failures)
+    # 220 of 231 before the chat issue's precision rules (a concept the question asks
+    # about must be in the answer); they turn one answer into a "did you mean", and
+    # halve the confident wrong answers on the chat corpus (docs/decisions.md).
+    assert rate >= 219 / 231, report(held_out)
 
 
 def test_off_topic_and_near_misses_fall_back(held_out) -> None:  # type: ignore[no-untyped-def]

@@ -28,7 +28,7 @@ from bot.chat.reports import privacy_text
 from bot.config import Settings
 from bot.domain import callbacks
 from bot.domain.messages import message
-from bot.domain.models import AskContext, Outcome, Reply
+from bot.domain.models import Outcome, Reply
 from bot.engine.engine import Engine
 from bot.errors import StartupError
 from bot.knowledge import Knowledge, load_knowledge
@@ -241,7 +241,7 @@ async def test_ten_thousand_characters_get_a_polite_refusal(bot: Bot) -> None:
         ("🤖 Wer ist Liang Wenfeng? 🇨🇳", LIANG_DE),
         ("Ｗｅｒ ｉｓｔ Ｌｉａｎｇ Ｗｅｎｆｅｎｇ？", LIANG_DE),  # full-width forms
         ("Wer ist Liang\u200b Wenfeng\u0301?", LIANG_DE),  # zero-width space, combining accent
-        ("🙂", "keine Antwort"),
+        ("🙂", "Zum Beispiel"),  # an emoji alone: an acknowledgement, answered in kind
         ("مرحبا DeepSeek؟ \u202eevil\u202c", "keine Antwort"),  # right-to-left, bidi override
     ],
 )
@@ -263,7 +263,7 @@ async def test_long_replies_are_split_at_paragraphs(
     paragraph = "Ein langer Absatz über DeepSeek & <Chips>. " * 30  # ~1300 characters
     text = "\n\n".join(f"{n}: {paragraph}".strip() for n in range(8))
 
-    async def long_reply(question: str, ctx: AskContext | None = None) -> Reply:
+    async def long_reply(question: str, *rest: Any) -> Reply:
         return Reply(question, "de", Outcome.ANSWERED, text, intent="chips.overview", id="abc")
 
     monkeypatch.setattr(bot.engine, "ask", long_reply)
@@ -443,7 +443,7 @@ async def test_unknown_command_in_private_gets_help(bot: Bot) -> None:
 
 def close_call(engine: Engine) -> tuple[str, Reply]:
     """A question the shipped knowledge answers with "did you mean" choices."""
-    for question in ("USA", "Verbot?", "Nvidia Chips?", "Sanktionen und Chips"):
+    for question in ("USA", "Verbot?", "Kosten und Chips", "Chips und Verbot"):
         reply = engine.answer(question)
         if reply.outcome is Outcome.CLOSE_CALL:
             return question, reply
@@ -601,10 +601,10 @@ async def test_a_failing_update_is_logged_and_answered_and_the_bot_goes_on(
     fake = bot.fake
     real_ask = bot.engine.ask
 
-    async def flaky(question: str, ctx: AskContext | None = None) -> Reply:
+    async def flaky(question: str, *rest: Any) -> Reply:
         if "kaputt" in question:
             raise RuntimeError("boom")
-        return await real_ask(question, ctx)
+        return await real_ask(question, *rest)
 
     monkeypatch.setattr(bot.engine, "ask", flaky)
     with caplog.at_level(logging.ERROR):
@@ -695,7 +695,7 @@ async def test_webhook_generates_a_secret_when_none_is_configured(make_bot: Make
     assert re.fullmatch(r"[A-Za-z0-9_-]{32,256}", secret)
     await _wait_port(port)
     assert await _post_update(port, "", _update(bot.fake, "Kosten"), None) == 403
-    assert await _post_update(port, "", _update(bot.fake, "Kosten"), secret) == 200
+    assert await _post_update(port, "", _update(bot.fake, "Was hat V3 gekostet?"), secret) == 200
     assert "5,58" in assert_safe_html((await said(bot.fake))[0])
 
 
@@ -738,7 +738,7 @@ async def test_token_never_appears_in_log_output(
     fake.say("Wer ist Liang Wenfeng?")
     await said(fake, within=8)
 
-    async def broken(question: str, ctx: AskContext | None = None) -> Reply:
+    async def broken(question: str, *rest: Any) -> Reply:
         raise RuntimeError(f"failed at {fake.base_url}{TOKEN}/sendMessage")
 
     monkeypatch.setattr(bot.engine, "ask", broken)

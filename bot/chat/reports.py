@@ -20,7 +20,8 @@ def stats_lines(stats: Stats, lang: Language) -> list[str]:
     """The summary, questions per day and platform, top intents, ratings, recent misses."""
     answered = stats.by_outcome.get(Outcome.ANSWERED.value, 0)
     close = stats.by_outcome.get(Outcome.CLOSE_CALL.value, 0)
-    fallback = stats.total - answered - close
+    smalltalk = stats.by_outcome.get(Outcome.SMALLTALK.value, 0)
+    fallback = stats.total - answered - close - smalltalk  # refused counts as not answered
     lines = [
         message(
             "stats",
@@ -35,6 +36,10 @@ def stats_lines(stats: Stats, lang: Language) -> list[str]:
             fallback_pct=_pct(fallback, stats.total),
         )
     ]
+    if smalltalk:  # greetings and thanks are no questions left open
+        lines[0] += " " + message(
+            "stats_smalltalk", lang, smalltalk=smalltalk, pct=_pct(smalltalk, stats.total)
+        )
     if stats.by_day:
         lines.append("")
         lines.append(message("stats_days", lang) + ":")

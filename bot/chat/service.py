@@ -10,6 +10,8 @@ command. Adapters only translate events into requests and responses into message
 from __future__ import annotations
 
 import logging
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -38,6 +40,7 @@ from bot.domain.language import Language, as_language
 from bot.domain.messages import message
 from bot.domain.models import AskContext, Outcome, Reply, Suggestion, TopicView
 from bot.domain.stats import CloseCall, Stats
+from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine
 from bot.engine.reload import ReloadResult
 from bot.errors import StorageError
@@ -85,6 +88,8 @@ class Gate(Protocol):
 class ChatOptions:
     retention_days: int = 30
     privacy_url: str | None = None
+    conversation_seconds: float = 600.0  # how long a follow-up may lean on the last answer
+    conversations: int = 10_000  # people remembered at most (the oldest go first)
 
 
 Reloader = Callable[[], Awaitable[ReloadResult]]
@@ -105,6 +110,11 @@ class ChatService:
         self.gate = gate
         self.options = options or ChatOptions()
         self._reload = reload
+        # One conversation per person and chat, never shared between people in a group.
+        self._conversations: OrderedDict[tuple[str, str | None, str | None], Conversation] = (
+            OrderedDict()
+        )
+        self._clock = time.monotonic
 
     # -- the one entry point ---------------------------------------------------------
 
@@ -158,8 +168,40 @@ class ChatService:
     async def _ask(self, caller: Caller, text: str) -> list[Response]:
         forced = await self._chat_language(caller)
         ctx = AskContext(caller.platform, caller.chat_id, caller.user_id, forced)
-        reply = await self.engine.ask(text, ctx)
-        return [Say(reply, reply.language, reply_buttons(reply), quote=not caller.private)]
+        now = self._clock()
+        before = self._conversation(caller, now)
+        reply = await self.engine.ask(text, ctx, before, caller.locale)
+        if before.pick(text) and before.offer and reply.intent and self.store is not None:
+            asked = await self.store.close_call(caller.platform, before.offer)
+            if asked is not None:  # a choice typed as its number, like a tap on it
+                self.store.record_pick_of(asked, reply.intent)
+        self._remember(caller, before.after(reply, now))
+        quote = not caller.private
+        if reply.outcome is Outcome.SMALLTALK and reply.kind == "help":
+            return [
+                Say(Help(tuple(self.engine.topics(reply.language))), reply.language, quote=quote)
+            ]
+        if reply.outcome is Outcome.SMALLTALK and reply.kind == "sources":
+            sources = SourceList(tuple(self.engine.sources(reply.language)))
+            return [Say(sources, reply.language, quote=quote)]
+        return [Say(reply, reply.language, reply_buttons(reply), quote=quote)]
+
+    def _conversation(self, caller: Caller, now: float) -> Conversation:
+        found = self._conversations.get(caller.person)
+        if found is None:
+            return Conversation()
+        return found.fresh(now, self.options.conversation_seconds)
+
+    def _remember(self, caller: Caller, conversation: Conversation) -> None:
+        self._conversations[caller.person] = conversation
+        self._conversations.move_to_end(caller.person)
+        while len(self._conversations) > self.options.conversations:
+            self._conversations.popitem(last=False)
+
+    def forget_conversations(self, platform: str, user_id: str | None) -> None:
+        """Drop what one person said last, in every chat (their /forget)."""
+        for key in [k for k in self._conversations if k[0] == platform and k[2] == user_id]:
+            del self._conversations[key]
 
     def _inline(self, query: str) -> list[Response]:
         text = query.strip()
@@ -233,6 +275,7 @@ class ChatService:
         return [Say(Notice("lang_set"), chosen)]
 
     async def _forget(self, caller: Caller, lang: Language) -> list[Response]:
+        self.forget_conversations(caller.platform, caller.user_id)
         if self.store is not None and caller.user_id is not None:
             await self.store.forget_user(caller.platform, caller.user_id)
         return [Say(Notice("forgot"), lang, ephemeral=True)]
@@ -318,6 +361,10 @@ class ChatService:
             return [Toast(Notice("unavailable"), lang)]
         if asked is not None and self.store is not None:
             self.store.record_pick_of(asked, pick.intent)
+        # A tap answers as a typed question would: a follow-up may lean on it.
+        now = self._clock()
+        chosen_as = replace(reply, resolved=reply.title or reply.question)  # the choice asked
+        self._remember(caller, self._conversation(caller, now).after(chosen_as, now))
         buttons = reply_buttons(reply)
         if pick.reply_id:  # a "did you mean" message becomes the answer
             return [Toast(None, lang), Edit(reply, reply.language, buttons)]

@@ -26,6 +26,14 @@ _MESSAGES: dict[str, dict[Language, str]] = {
         "de": "Da bin ich mir nicht sicher. Meintest du eine dieser Fragen?\n\n{choices}",
         "en": "I'm not sure what you mean. Did you mean one of these?\n\n{choices}",
     },
+    "subject_choices": {
+        "de": "Dazu kann ich dir einiges beantworten. Welche Frage meinst du?\n\n{choices}",
+        "en": "I can answer a few things about that. Which question do you mean?\n\n{choices}",
+    },
+    "about": {
+        "de": "Zu: {question}",
+        "en": "Re: {question}",
+    },
     "too_long": {
         "de": (
             "Die Frage ist mir zu lang ({length} Zeichen, höchstens {limit}). "
@@ -128,6 +136,10 @@ _MESSAGES: dict[str, dict[Language, str]] = {
             "Last {days} days: {total} questions - answered {answered} ({answered_pct}), "
             "did-you-mean {close} ({close_pct}), unanswered {fallback} ({fallback_pct})."
         ),
+    },
+    "stats_smalltalk": {
+        "de": "Dazu {smalltalk} Mal Smalltalk oder Hilfe ({pct}).",
+        "en": "Also {smalltalk} small-talk or help messages ({pct}).",
     },
     "stats_top": {"de": "Häufigste Themen", "en": "Top intents"},
     "stats_recent": {"de": "Zuletzt ohne Antwort", "en": "Recently unanswered"},

@@ -18,6 +18,9 @@ class Outcome(StrEnum):
     CLOSE_CALL = "close_call"
     FALLBACK = "fallback"
     REFUSED = "refused"  # e.g. the question was too long to look at
+    SMALLTALK = (
+        "smalltalk"  # a greeting, thanks, "who are you", help: not a question about the articles
+    )
 
 
 @dataclass(frozen=True)
@@ -73,10 +76,14 @@ class Reply:
     sources: tuple[SourceRef, ...] = ()
     as_of: dt.date | None = None
     id: str = field(default="", compare=False)  # reference for feedback buttons
+    kind: str | None = None  # small talk: greeting, thanks, help, sources, ...
+    about: str | None = None  # "Zu: ..." -- the question it answers, when that is not plain
+    resolved: str | None = None  # a follow-up, as the question it was taken for
 
     @property
     def fallback(self) -> bool:
-        return self.outcome is not Outcome.ANSWERED
+        """Whether the bot did not answer a question about the articles with a fact."""
+        return self.outcome is not Outcome.ANSWERED and self.outcome is not Outcome.SMALLTALK
 
     @property
     def paragraphs(self) -> list[str]:
@@ -96,6 +103,9 @@ class Reply:
             "suggestions": [s.as_dict() for s in self.suggestions],
             "sources": [s.as_dict() for s in self.sources],
             "as_of": self.as_of.isoformat() if self.as_of else None,
+            "kind": self.kind,
+            "about": self.about,
+            "resolved": self.resolved,
         }
 
 

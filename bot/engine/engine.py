@@ -6,7 +6,7 @@ import logging
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -22,7 +22,10 @@ from bot.domain.models import (
     Suggestion,
     TopicView,
 )
+from bot.engine.conversation import Conversation, follow_up
 from bot.engine.matcher import Match, Matcher, Thresholds
+from bot.engine.smalltalk import SmallTalk, Talk
+from bot.engine.subjects import Subject, bare_subject
 from bot.knowledge import Knowledge, load_knowledge
 from bot.knowledge.schema import Intent
 from bot.nlp.language import LanguageDetector
@@ -30,6 +33,9 @@ from bot.nlp.normalizer import FunctionWords, Normalizer
 from bot.nlp.text import fold, words
 
 log = logging.getLogger(__name__)
+
+
+SHORT = 2  # content words: a question this short gets "Zu: <the question it answers>"
 
 
 class QuestionSink(Protocol):
@@ -50,7 +56,7 @@ class KnowledgeIndex:
 
     def __init__(self, knowledge: Knowledge, options: EngineOptions) -> None:
         self.knowledge = knowledge
-        function_words = FunctionWords.load()
+        self.function_words = function_words = FunctionWords.load()
         anchors = {word for intent in knowledge.intents.values() for word in intent.anchors}
         self.normalizer = Normalizer(function_words, knowledge.synonyms, keep=anchors)
         self.matcher = Matcher(knowledge, self.normalizer, options.thresholds)
@@ -66,6 +72,12 @@ class KnowledgeIndex:
         for topic in knowledge.topics.values():
             for name in [topic.id, topic.title.de, topic.title.en, *topic.aliases]:
                 self.topic_names.setdefault(fold(name), topic.id)
+        talk = knowledge.smalltalk
+        self.smalltalk = (
+            SmallTalk(talk, self.matcher.spellings, self.normalizer.all_stopwords)
+            if talk is not None
+            else None
+        )
 
 
 class Engine:
@@ -78,6 +90,15 @@ class Engine:
         self.options = options or EngineOptions()
         self.sink = sink
         self._index = KnowledgeIndex(knowledge, self.options)
+
+    @classmethod
+    def serving(cls, index: KnowledgeIndex, options: EngineOptions | None = None) -> Engine:
+        """An engine on an index already built (``check`` lints and asks the same one)."""
+        engine = cls.__new__(cls)
+        engine.options = options or EngineOptions()
+        engine.sink = None
+        engine._index = index
+        return engine
 
     @classmethod
     def from_directory(
@@ -117,30 +138,162 @@ class Engine:
 
     # -- asking --------------------------------------------------------------------
 
-    async def ask(self, question: str, ctx: AskContext | None = None) -> Reply:
-        """Answer one question (in ``ctx.language`` if set) and report it to the sink."""
+    async def ask(
+        self,
+        question: str,
+        ctx: AskContext | None = None,
+        context: Conversation | None = None,
+        prefer: Language | None = None,
+    ) -> Reply:
+        """Answer one message (in ``ctx.language`` if set) and report it to the sink."""
         ctx = ctx or AskContext()
         started = time.perf_counter()
-        reply = self.answer(question, ctx.language)
+        reply = self.answer(question, ctx.language, context, prefer)
         if self.sink is not None:
             self.sink.record_question(ctx, reply, (time.perf_counter() - started) * 1000)
         return reply
 
-    def answer(self, question: str, language: Language | None = None) -> Reply:
-        """The synchronous heart of :meth:`ask`: no I/O, bounded work."""
+    def answer(
+        self,
+        question: str,
+        language: Language | None = None,
+        context: Conversation | None = None,
+        prefer: Language | None = None,
+    ) -> Reply:
+        """The synchronous heart of :meth:`ask`: no I/O, bounded work.
+
+        ``language``: answer in this one; ``prefer``: the person's language, for messages
+        that do not reveal their own ("ok", "test"); ``context``: the conversation so
+        far, for follow-ups ("Und V3?").
+        """
         limit = self.options.max_question_chars
         if len(question) > limit:
             lang = language or self.detect_language(question[:limit])
             text = message("too_long", lang, length=len(question), limit=limit)
             return Reply(question=question, language=lang, outcome=Outcome.REFUSED, text=text)
         tokens = words(question)  # split once, for language detection and matching
-        detected = self.detect_language(question, tokens=[w for w, _ in tokens])
+        detected = self.detect_language(question, prefer, [w for w, _ in tokens])
         lang = language or detected
-        if not question.strip():
+        if context is not None and (number := context.pick(question)) is not None:
+            return self._picked(question, context, number, language)
+        folded = [w for w, _ in tokens]
+        talk = self._index.smalltalk
+        found = (
+            talk.classify(
+                question,
+                folded,
+                subject=self.matcher.names_subject,
+                question_word=self.matcher.is_question_word,
+                domain=self.matcher.names_domain,
+            )
+            if talk is not None
+            else None
+        )
+        # Only cues or a leading phrase: "Which names come up in the articles?" has the
+        # words of a sources question, yet the knowledge answers it as asked.
+        if (
+            found is not None
+            and not found.sure
+            and self.matcher.match(question, detected, tokens).outcome is Outcome.ANSWERED
+        ):
+            found = None
+        if found is not None:
+            return self._smalltalk(question, found, language, prefer or detected)
+        if not question.strip() or not tokens:
             text = message("empty", lang, example=message("example_question", lang))
             return Reply(question=question, language=lang, outcome=Outcome.FALLBACK, text=text)
+        if talk is not None and 0 < (lead := talk.leading(folded)) < len(tokens):
+            tokens = tokens[lead:]  # "Hallo, wer ist ...?": the greeting is passed over
+        if context is not None and context.question:
+            leaning = follow_up(
+                tokens,
+                context,
+                self.matcher,
+                self._index.function_words.continuations,
+                self._index.function_words.references,
+            )
+            if leaning is not None and leaning.complete:
+                alone = self.matcher.match(question, detected, tokens)
+                if alone.outcome is Outcome.ANSWERED:
+                    leaning = None  # a complete question is never bent by the one before
+            if leaning is not None:
+                # It leans on the question before, which decides what it means: "Wie alt
+                # ist er?" on its own would be a guess at who "er" is.
+                match = self.matcher.match(question, detected, leaning.words)
+                reply = self._reply(question, lang, match)
+                return replace(reply, resolved=leaning.text, about=reply.title)
+        subject = bare_subject(
+            tokens,
+            detected,
+            self.knowledge,
+            self._index.topic_names,
+            self.matcher,
+            self.matcher.thresholds.max_suggestions,
+        )
+        if subject is not None:
+            return self._subject(question, lang, subject)
         match = self.matcher.match(question, detected, tokens)
-        return self._reply(question, lang, match)
+        reply = self._reply(question, lang, match)
+        content = sum(1 for w, _ in tokens if self.matcher.is_content(w))
+        if reply.intent is not None and (
+            content <= SHORT or reply.score < self.matcher.thresholds.sure
+        ):
+            reply = replace(reply, about=reply.title)  # "Zu: ...": say what it answers
+        return reply
+
+    def _picked(
+        self, question: str, context: Conversation, number: int, forced: Language | None
+    ) -> Reply:
+        """A choice picked by its number, or which numbers there are."""
+        lang = forced or context.language or self.options.default_language
+        if number:
+            chosen = self.answer_intent(context.suggestions[number - 1].intent, lang, question)
+            if chosen is not None:
+                return replace(chosen, about=chosen.title)
+        text = message("pick_range", lang, count=len(context.suggestions))
+        return Reply(question, lang, Outcome.SMALLTALK, text, kind="choose")
+
+    def _subject(self, question: str, lang: Language, subject: Subject) -> Reply:
+        """A bare subject: the intent about it, or the questions there are about it."""
+        if subject.answer is not None:
+            intent = self.knowledge.intents[subject.answer]
+            reply = self._answer_reply(question, lang, intent, 100.0)
+            return replace(reply, about=reply.title)
+        suggestions = tuple(self.suggestions_for(subject.choices, lang))
+        choices = "\n".join(f"{n}. {s.title}" for n, s in enumerate(suggestions, 1))
+        text = message("subject_choices", lang, choices=choices)
+        return Reply(
+            question=question,
+            language=lang,
+            outcome=Outcome.CLOSE_CALL,
+            text=text,
+            topic=subject.topic,
+            suggestions=suggestions,
+            id=_new_id(),
+        )
+
+    def _smalltalk(
+        self, question: str, talk: Talk, forced: Language | None, otherwise: Language
+    ) -> Reply:
+        """The reply to a greeting, thanks, "who are you", "help" or "where from".
+
+        Its language: the forced one, else the one language whose phrases these are
+        ("thanks"), else the person's ("ok", "test" are both German and English).
+        """
+        data = self.knowledge.smalltalk
+        assert data is not None
+        lang: Language = forced or otherwise
+        if forced is None and len(talk.languages) == 1:
+            lang = next(iter(talk.languages))
+        examples = data.examples.get(lang)
+        values = {
+            "example": examples[0],
+            "example2": examples[1 % len(examples)],
+            "topics": ", ".join(t.title.get(lang) for t in self.knowledge.topics.values()),
+            "sources": "\n".join(f"- {_source_text(s)}" for s in self.sources(lang)),
+        }
+        text = data.kinds[talk.kind].reply.get(lang).format(**values)
+        return Reply(question, lang, Outcome.SMALLTALK, text, kind=talk.kind)
 
     def top_answers(
         self, question: str, language: Language | None = None, limit: int = 5
@@ -260,6 +413,11 @@ class Engine:
         twin = Engine.__new__(Engine)
         twin.options, twin.sink, twin._index = self.options, sink, self._index
         return twin
+
+
+def _source_text(src: SourceRef) -> str:
+    details = [d for d in (src.outlet, src.date.isoformat() if src.date else None) if d]
+    return src.title + (f" ({', '.join(details)})" if details else "")
 
 
 def _new_id() -> str:

@@ -9,29 +9,19 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Literal
 
 from bot.domain.language import LANGUAGES, Language
 from bot.domain.models import Outcome, Reply
 from bot.engine.engine import EngineOptions, KnowledgeIndex, answer_reply
+from bot.engine.findings import Finding
 from bot.engine.matcher import Matcher
+from bot.engine.smalltalk_lint import smalltalk_findings
 from bot.knowledge.loader import Knowledge
 
 DRAFT_MARK = "TODO"  # how exported drafts mark text a curator still has to write
 # A platform renderer's verdict on one answer: None if it fits, else why not. The
 # platforms define their limits once, in their renderers; ``check`` asks them.
 AnswerCheck = Callable[[Reply], str | None]
-
-
-@dataclass(frozen=True)
-class Finding:
-    level: Literal["error", "warning"]
-    where: str
-    text: str
-
-    def __str__(self) -> str:
-        return f"{self.level}: {self.where}: {self.text}"
 
 
 def index_of(knowledge: Knowledge, options: EngineOptions | None = None) -> KnowledgeIndex:
@@ -89,6 +79,7 @@ def lint(
             )
     if max_review_age_days is not None:
         findings.extend(_unreviewed(knowledge, max_review_age_days, today or dt.date.today()))
+    findings.extend(smalltalk_findings(index))
     for source_id in knowledge.sources:
         if source_id not in cited:
             findings.append(Finding("warning", "sources.yaml", f"source {source_id!r} never cited"))

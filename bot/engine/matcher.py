@@ -14,14 +14,20 @@ Two signals, both from rapidfuzz:
 
 An intent with ``anchors`` (a named person, country, product) is only ever
 answered when the question names one of them; otherwise it can at most be
-suggested. All thresholds live in :class:`Thresholds`.
+suggested. The same holds the other way round: an intent is only answered when
+it is about every *required* concept the question names (cost, age, who leads,
+where; "when" and "where" as question words) and every entity it names, in its
+examples, title, keywords or anchors: "Wie alt ist Liang Wenfeng?" is not answered
+by the founding date, whose answer merely mentions him, nor "Was hat R1
+gekostet?" by the agents answer, which merely mentions running costs. All
+thresholds live in :class:`Thresholds`.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -39,6 +45,25 @@ from bot.nlp.text import fold, skeleton
 # No real word is longer; longer "words" get exact lookups only (bounded work).
 MAX_WORD = 40
 QUESTION_CONCEPTS = frozenset({"QWHO", "QWHEN", "QWHERE", "QWHY", "QHOW", "QHOWMANY"})
+# A concept found in more than this share of the intents is the domain itself ("DeepSeek").
+DOMAIN_SHARE = 0.8
+# Question words beyond the question concepts: they ask, but say nothing about what.
+INTERROGATIVES = frozenset(
+    [
+        "was",
+        "what",
+        "welche",
+        "welcher",
+        "welches",
+        "welchen",
+        "which",
+        "wie",
+        "how",
+        "ob",
+        "whether",
+        "wieviel",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -114,6 +139,10 @@ class Matcher:
         self.ids: list[str] = list(knowledge.intents)
         self._examples: list[list[str]] = []
         self._anchors: list[frozenset[str]] = []
+        self._strong: list[frozenset[str]] = []  # keys from examples, title, keywords, anchors
+        self._named: list[frozenset[str]] = []  # keys of the anchor words, phrases aside
+        self._titles_de: list[frozenset[str]] = []  # keys of the canonical question
+        self._titles_en: list[frozenset[str]] = []
         postings: dict[str, dict[int, float]] = defaultdict(dict)
         spellings: dict[str, str] = {}
         weak = self.thresholds.answer_text_weight
@@ -149,6 +178,7 @@ class Matcher:
                 ("de", intent.examples.de),
                 ("en", intent.examples.en),
             )
+            titled = {lang: set(terms(intent.title.get(lang), lang)) for lang, _ in pairs}
             for lang, texts in pairs:
                 for text in [*texts, intent.title.get(lang)]:
                     toks = terms(text, lang)
@@ -161,6 +191,8 @@ class Matcher:
             for word in intent.anchors:
                 anchors.update(terms(word, "de"))
                 anchors.update(terms(word, "en"))
+            self._named.append(frozenset(anchors))  # the anchor words themselves
+            for word in intent.anchors:
                 anchors.update(normalizer.phrase_concepts(word))
             for tok in strong:
                 postings[tok][idx] = 1.0
@@ -168,6 +200,9 @@ class Matcher:
                 postings[tok][idx] = weak
             self._examples.append([" ".join(sorted(e.split())) for e in examples if e])
             self._anchors.append(frozenset(anchors))
+            self._strong.append(frozenset(strong | anchors))
+            self._titles_de.append(frozenset(titled["de"]))
+            self._titles_en.append(frozenset(titled["en"]))
         # Example-level index for the token-set part of the similarity.
         self._example_start: list[int] = []
         example_tokens: dict[str, list[int]] = defaultdict(list)
@@ -201,14 +236,164 @@ class Matcher:
             self._skeletons.setdefault(skeleton(spelling), key)
         self._spelling_list = list(self._spellings)
         self._anchor_words = frozenset().union(*self._anchors)
+        self._anchor_surfaces = frozenset(anchor_words)
+        self._subject_keys, self._entity_keys = self._subjects(knowledge, n)
+        self._required = frozenset(c.upper() for c in knowledge.required) | frozenset(
+            normalizer.function_words.required_questions
+        )
+        self._contrasts = tuple((a.upper(), b.upper()) for a, b in knowledge.contrasts)
+        self._titles = [self._titles_de[i] | self._titles_en[i] for i in range(n)]
+        self._domain_keys = frozenset(
+            key
+            for key, posting in self._postings.items()
+            if is_concept(key) and sum(1 for _, w in posting if w == 1.0) > DOMAIN_SHARE * n
+        )
         self._resolve = lru_cache(maxsize=16384)(self._resolve_uncached)
         self._is_function_word_typo = lru_cache(maxsize=4096)(self._function_word_typo)
 
     # -- vocabulary ----------------------------------------------------------------
 
+    def _subjects(self, knowledge: Knowledge, n: int) -> tuple[frozenset[str], frozenset[str]]:
+        """Index keys that name things, and those that name someone or something in
+        particular.
+
+        Subjects: curated concepts (but the domain's own, found in nearly every intent)
+        and words the knowledge capitalises inside its sentences, German nouns included.
+        Entities: anchors' keys and words capitalised inside the *English* sentences,
+        where only names are ("Nvidia", "Alibaba", "Musk"; not "Code" or "Erfolg").
+        """
+        capital: dict[str, dict[str, list[int]]] = {"de": defaultdict(lambda: [0, 0])}
+        capital["en"] = defaultdict(lambda: [0, 0])
+        for intent in knowledge.intents.values():
+            for lang, texts in (
+                ("de", (*intent.examples.de, intent.answer.de)),
+                ("en", (*intent.examples.en, intent.answer.en)),
+            ):
+                for text in texts:
+                    for position, (word, upper) in enumerate(textmod.words(text)):
+                        if position:
+                            capital[lang][word][0] += int(upper)
+                            capital[lang][word][1] += 1
+
+        def capitalised(spelling: str, lang: str) -> bool:
+            upper, seen = capital[lang].get(spelling, [0, 0])
+            return seen > 0 and upper * 2 >= seen
+
+        subjects = {
+            key
+            for key, posting in self._postings.items()
+            if is_concept(key)
+            and key not in QUESTION_CONCEPTS
+            and sum(1 for _, w in posting if w == 1.0) <= DOMAIN_SHARE * n
+        }
+        entities = set(self._anchor_words)
+        for spelling, key in self._spellings.items():
+            if is_concept(key):
+                continue
+            if capitalised(spelling, "de") or capitalised(spelling, "en"):
+                subjects.add(key)
+            if capitalised(spelling, "en"):
+                entities.add(key)
+        return frozenset(subjects | entities), frozenset(entities)
+
     @property
     def vocabulary(self) -> frozenset[str]:
         return frozenset(self._postings)
+
+    def names_subject(self, word: str) -> bool:
+        """Whether a (folded) word names something the knowledge is about, typos forgiven:
+        a name an intent is anchored to, a curated concept (not the domain itself), or a
+        word the knowledge writes with a capital letter inside sentences (names, German
+        nouns). "gelesen" or "paar" are no subjects, however often examples use them."""
+        if word in self._anchor_surfaces:
+            return True
+        for lang in ("de", "en"):
+            for term in self.normalizer.terms(word, lang):
+                if term.key in QUESTION_CONCEPTS:
+                    continue
+                for key, similarity in self._resolve(term.key, term.surface):
+                    if similarity >= 0.8 and key in self._subject_keys:
+                        return True
+        return False
+
+    def names_entity(self, word: str) -> bool:
+        """Whether a word names someone or something in particular: an anchor, or a name
+        the knowledge writes with a capital in English (Elon Musk, Nvidia, Alibaba)."""
+        if word in self._anchor_surfaces:
+            return True
+        key = self._known(word)
+        return key is not None and key in self._entity_keys
+
+    def is_content(self, word: str) -> bool:
+        """A word that says what is asked about: no stop word, question word or the domain."""
+        return not (
+            self.is_stopword(word) or self.is_question_word(word) or self.names_domain(word)
+        )
+
+    def _content_keys(
+        self, words: Sequence[tuple[str, bool]], lang: Language
+    ) -> list[frozenset[str]]:
+        """Per content word, the index keys it may stand for (typos forgiven)."""
+        found = []
+        for term in self.terms("", lang, list(words)):
+            if term.key in QUESTION_CONCEPTS or not self.is_content(term.surface.split()[0]):
+                continue
+            close = frozenset(k for k, sim in self._resolve(term.key, term.surface) if sim >= 0.8)
+            if close:
+                found.append(close)
+        return found
+
+    def intents_about(self, words: Sequence[tuple[str, bool]], lang: Language) -> list[str]:
+        """Intents whose examples, title or keywords are about every content word, best
+        match first."""
+        keys = self._content_keys(words, lang)
+        if not keys:
+            return []
+        ranked = self.match_terms(self.terms("", lang, list(words)), lang, False).ranked
+        order = {c.intent: n for n, c in enumerate(ranked)}
+        about = [
+            self.ids[idx]
+            for idx in range(len(self.ids))
+            if all(alt & self._strong[idx] for alt in keys)
+        ]
+        return sorted(about, key=lambda i: order.get(i, len(order)))
+
+    def intents_anchored(self, words: Sequence[tuple[str, bool]], lang: Language) -> list[str]:
+        """Intents anchored to every content word ("Sam Altman": his, not OpenAI's)."""
+        keys = self._content_keys(words, lang)
+        if not keys:
+            return []
+        return [
+            self.ids[idx]
+            for idx in range(len(self.ids))
+            if all(alt & self._named[idx] for alt in keys)
+        ]
+
+    def intents_titled(self, words: Sequence[tuple[str, bool]], lang: Language) -> list[str]:
+        """Intents whose canonical question (title) names every content word."""
+        keys = self._content_keys(words, lang)
+        if not keys:
+            return []
+        titles = self._titles_de if lang == "de" else self._titles_en
+        return [
+            self.ids[idx] for idx in range(len(self.ids)) if all(alt & titles[idx] for alt in keys)
+        ]
+
+    def is_stopword(self, word: str) -> bool:
+        return word in self.normalizer.all_stopwords
+
+    def names_domain(self, word: str) -> bool:
+        """Whether a word names what nearly every intent is about (DeepSeek itself)."""
+        key = self._known(word)
+        return key is not None and key in self._domain_keys
+
+    def is_question_word(self, word: str) -> bool:
+        return word in INTERROGATIVES or self.normalizer.concept_of(word) in QUESTION_CONCEPTS
+
+    @property
+    def spellings(self) -> frozenset[str]:
+        """Every word as the knowledge spells it (folded): what typo correction aims at."""
+        return frozenset(self._spellings)
 
     def _resolve_uncached(self, key: str, surface: str) -> tuple[tuple[str, float], ...]:
         """Vocabulary entries a question word may stand for, with a similarity in 0..1."""
@@ -319,11 +504,22 @@ class Matcher:
         covered: dict[int, float] = defaultdict(float)
         anchored: set[int] = set()
         sentence: list[str] = []
+        concepts: set[str] = set()  # required concepts the question names
+        entities: list[frozenset[str]] = []  # per named entity: the keys it may stand for
+        asked: set[str] = set()  # every key the question's words stand for
         for n, (key, surface, capital) in enumerate(query):
             resolved = self._resolve(key, surface)
             if not resolved and self._is_function_word_typo(surface):
                 continue  # a misspelt stop word counts for nothing
             sentence.append(max(resolved, key=lambda r: r[1])[0] if resolved else key)
+            if key in self._required:
+                concepts.add(key)
+            close = frozenset(v for v, sim in resolved if sim >= 0.8)
+            asked |= close | {key}
+            if close & self._required:
+                concepts.update(close & self._required)
+            elif close and (close <= self._entity_keys or surface in self._anchor_surfaces):
+                entities.append(close)
             if key in QUESTION_CONCEPTS:
                 weight = th.question_word_weight
             else:
@@ -361,11 +557,31 @@ class Matcher:
             coverage = cov / total
             sim = similarity.get(idx, 0.0)
             score = 100.0 * coverage * (0.55 + 0.45 * sim / 100.0)
-            ok = not self._anchors[idx] or idx in anchored
+            ok = (
+                (not self._anchors[idx] or idx in anchored)
+                and self._contrasted(idx, asked)
+                and self._agrees(idx, concepts, entities)
+            )
             candidates.append(Candidate(self.ids[idx], score, coverage, sim, ok))
         candidates.sort(key=lambda c: c.score, reverse=True)
         words = sum(1 for t in query if t.key not in QUESTION_CONCEPTS)
         return decide(candidates, self.thresholds, words)
+
+    def _contrasted(self, idx: int, asked: set[str]) -> bool:
+        """False if the question and intent ``idx``'s title name the same thing, and only
+        one of them turns it around ("in China" against "outside China")."""
+        title = self._titles[idx]
+        return all(
+            (turn in asked) == (turn in title)
+            for turn, thing in self._contrasts
+            if thing in asked and thing in title
+        )
+
+    def _agrees(self, idx: int, concepts: set[str], entities: list[frozenset[str]]) -> bool:
+        """Whether intent ``idx`` has every required concept the question names, and is
+        about every entity it names."""
+        strong = self._strong[idx]
+        return concepts <= strong and all(alt & strong for alt in entities)
 
     def _similarity(self, sentence: str, intents: list[int]) -> dict[int, float]:
         """Best similarity per intent between the question and its examples.

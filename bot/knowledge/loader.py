@@ -15,7 +15,15 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.errors import KnowledgeError
-from bot.knowledge.schema import Intent, Source, SourcesFile, SynonymsFile, Topic, TopicFile
+from bot.knowledge.schema import (
+    Intent,
+    SmalltalkFile,
+    Source,
+    SourcesFile,
+    SynonymsFile,
+    Topic,
+    TopicFile,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -29,7 +37,10 @@ class Knowledge:
     intent_topic: dict[str, str]
     intent_file: dict[str, Path]
     synonyms: dict[str, list[str]] = field(default_factory=dict)
+    required: tuple[str, ...] = ()  # concepts an answer must share with the question
+    contrasts: tuple[tuple[str, str], ...] = ()  # (outside, china): see synonyms.yaml
     version: str = ""
+    smalltalk: SmalltalkFile | None = None
 
     def topic_intents(self, topic_id: str) -> list[Intent]:
         return [i for i in self.intents.values() if self.intent_topic[i.id] == topic_id]
@@ -114,12 +125,23 @@ def load_knowledge(directory: Path | str | None = None) -> Knowledge:
             sources[src.id] = src
 
     synonyms: dict[str, list[str]] = {}
+    required: tuple[str, ...] = ()
+    contrasts: tuple[tuple[str, str], ...] = ()
     synonyms_path = root / "synonyms.yaml"
     if synonyms_path.is_file():
         digest.update(synonyms_path.read_bytes())
         syn = _validate(SynonymsFile, _read_yaml(synonyms_path, problems), synonyms_path, problems)
         if syn:
             synonyms = {k: list(v) for k, v in syn.groups.items()}
+            required = tuple(syn.required)
+            contrasts = tuple(syn.contrasts.items())
+
+    smalltalk: SmalltalkFile | None = None
+    smalltalk_path = root / "smalltalk.yaml"
+    if smalltalk_path.is_file():
+        digest.update(smalltalk_path.read_bytes())
+        raw = _read_yaml(smalltalk_path, problems)
+        smalltalk = _validate(SmalltalkFile, raw, smalltalk_path, problems)
 
     topics: dict[str, Topic] = {}
     intents: dict[str, Intent] = {}
@@ -159,5 +181,8 @@ def load_knowledge(directory: Path | str | None = None) -> Knowledge:
         intent_topic=intent_topic,
         intent_file=intent_file,
         synonyms=synonyms,
+        required=required,
+        contrasts=contrasts,
         version=digest.hexdigest()[:12],
+        smalltalk=smalltalk,
     )

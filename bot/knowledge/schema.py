@@ -11,7 +11,14 @@ import datetime as dt
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from bot.domain.language import Language
 
@@ -115,3 +122,60 @@ class SynonymsFile(_Strict):
     """Groups of words and phrases that mean the same thing to the matcher."""
 
     groups: dict[str, list[NonEmpty]]
+    # Concepts that say what is asked (the price, the age, who leads, where): an intent
+    # may answer a question that names one only if it has that concept too.
+    required: list[NonEmpty] = Field(default_factory=list)
+    # A concept that turns another into its opposite ("outside" China): where the
+    # question and an intent's title both name the other (China), either both have
+    # this one or neither does. "Wer nutzt DeepSeek in China?" is not answered by "Wer
+    # nutzt DeepSeek außerhalb Chinas?"; an example "in the West" still is.
+    contrasts: dict[NonEmpty, NonEmpty] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _required_are_groups(self) -> SynonymsFile:
+        unknown = sorted(set(self.required) - set(self.groups))
+        named = {*self.contrasts, *self.contrasts.values()}
+        unknown += sorted(named - set(self.groups))
+        if unknown:
+            raise ValueError(f"required or contrasts name no group: {', '.join(unknown)}")
+        return self
+
+
+SMALLTALK_KINDS = ("greeting", "thanks", "goodbye", "ack", "identity", "test", "help", "sources")
+
+
+class PerLanguage(_Strict):
+    """A list of phrases in each language the bot speaks."""
+
+    de: list[NonEmpty] = Field(min_length=1)
+    en: list[NonEmpty] = Field(min_length=1)
+
+    def get(self, lang: Language) -> list[str]:
+        return self.en if lang == "en" else self.de
+
+
+class SmalltalkKind(_Strict):
+    phrases: PerLanguage
+    # Groups of words: a short message with one word of each group (and nothing the
+    # knowledge is about) is of this kind too.
+    cues: list[list[NonEmpty]] = Field(default_factory=list)
+    reply: Localized
+
+
+class SmalltalkFile(_Strict):
+    """Greetings, thanks, "who are you", help: messages that are not questions."""
+
+    examples: PerLanguage  # example questions the replies offer
+    kinds: dict[str, SmalltalkKind]
+    fillers: PerLanguage
+
+    @field_validator("kinds")
+    @classmethod
+    def _known_kinds(cls, value: dict[str, SmalltalkKind]) -> dict[str, SmalltalkKind]:
+        unknown = sorted(set(value) - set(SMALLTALK_KINDS))
+        if unknown:
+            raise ValueError(f"unknown kinds {unknown}; known: {', '.join(SMALLTALK_KINDS)}")
+        missing = [k for k in ("help", "sources") if k not in value]
+        if missing:
+            raise ValueError(f"needs the kinds {missing} (free-text help and sources)")
+        return value

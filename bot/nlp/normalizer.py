@@ -55,6 +55,9 @@ class FunctionWords:
     stopwords: Mapping[Language, frozenset[str]]
     markers: Mapping[Language, frozenset[str]]
     question_words: Mapping[str, tuple[str, ...]]
+    continuations: frozenset[tuple[str, ...]] = frozenset()  # "und", "what about" (folded)
+    references: frozenset[str] = frozenset()  # "er", "dazu", "that": pointing back
+    required_questions: frozenset[str] = frozenset()  # QWHEN: an answer must say when
 
     @classmethod
     def load(cls) -> FunctionWords:
@@ -67,6 +70,10 @@ class FunctionWords:
             },
             markers={lang: frozenset(fold(w) for w in ws) for lang, ws in raw["markers"].items()},
             question_words={k: tuple(v) for k, v in raw["question_words"].items()},
+            continuations=frozenset(
+                tuple(tokenize(w)) for ws in raw.get("continuations", {}).values() for w in ws
+            ),
+            references=frozenset(fold(w) for ws in raw.get("references", {}).values() for w in ws),
         )
 
 
@@ -82,6 +89,7 @@ class Normalizer:
         """``keep``: words never dropped as stop words (names such as "Allen", "He")."""
         self.function_words = function_words
         kept = {fold(w) for w in keep}
+        self._kept = frozenset(kept)
         self.all_stopwords = frozenset().union(*function_words.stopwords.values()) - kept
         groups: dict[str, list[str]] = {k: list(v) for k, v in synonyms.items()}
         for concept, listed in function_words.question_words.items():
@@ -191,5 +199,8 @@ class Normalizer:
                 continue
             else:
                 stemmed = stem(word, lang)
-                out.append(Term(self._by_stem.get(stemmed, stemmed), word, capital))
+                # A name the knowledge anchors on is a word of its own: "behind" is not
+                # "behindern" (a RISK) because a German stemmer would make it one.
+                key = stemmed if word in self._kept else self._by_stem.get(stemmed, stemmed)
+                out.append(Term(key, word, capital))
         return out

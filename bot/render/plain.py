@@ -17,6 +17,8 @@ def source_line(src: SourceRef) -> str:
 def render(reply: Reply) -> str:
     """The answer, then its sources and currency, for a terminal."""
     parts = [reply.text]
+    if reply.about:  # a short question, or a follow-up: which question this answers
+        parts.insert(0, message("about", reply.language, question=reply.about))
     if reply.sources:
         lines = "\n".join(f"- {source_line(s)}" for s in reply.sources)
         parts.append(f"{message('sources_label', reply.language)}:\n{lines}")
@@ -27,7 +29,8 @@ def render(reply: Reply) -> str:
 
 def one_line(reply: Reply) -> str:
     """The answer on a single line (batch mode prints one output per input line)."""
-    return " ".join(reply.text.split())
+    about = message("about", reply.language, question=reply.about) + " | " if reply.about else ""
+    return about + " ".join(reply.text.split())
 
 
 def topic(view: TopicView, lang: Language) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.chat.ratelimit import FloodGate, Rate
+from bot.chat.ratelimit import FloodGate, NoLimit, Rate
 from bot.chat.service import ChatOptions, ChatService
 from bot.config import Settings
 from bot.engine.engine import Engine, QuestionSink
@@ -27,14 +27,25 @@ def build_engine(settings: Settings, sink: QuestionSink | None = None) -> Engine
     return Engine(load_knowledge(settings.knowledge_dir), settings.engine_options(), sink)
 
 
-def build_chat(settings: Settings, engine: Engine, store: Store | None) -> ChatService:
-    """The chat service over ``engine`` and ``store`` (None: keeps nothing, the console)."""
-    gate = FloodGate(Rate.parse(settings.user_rate_limit), Rate.parse(settings.chat_rate_limit))
+def build_chat(
+    settings: Settings, engine: Engine, store: Store | None, *, limited: bool = True
+) -> ChatService:
+    """The chat service over ``engine`` and ``store`` (None: keeps nothing, the console);
+    ``limited``: with flood control (the console, one person at a terminal, has none)."""
+    gate: FloodGate | NoLimit = (
+        FloodGate(Rate.parse(settings.user_rate_limit), Rate.parse(settings.chat_rate_limit))
+        if limited
+        else NoLimit()
+    )
 
     async def reload() -> ReloadResult:
         return await reload_knowledge(engine, checks=answer_checks())
 
-    options = ChatOptions(settings.retention_days, settings.privacy_url)
+    options = ChatOptions(
+        settings.retention_days,
+        settings.privacy_url,
+        conversation_seconds=settings.conversation_minutes * 60,
+    )
     return ChatService(engine, store, gate, options, reload=reload)
 
 

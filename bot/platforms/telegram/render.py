@@ -75,6 +75,8 @@ def sources_block(sources: Sequence[SourceRef], header: str) -> list[str]:
 def answer(reply: Reply, limit: int = MAX_MESSAGE) -> list[str]:
     """An engine reply: the text, its sources, the "as of" date; split into messages."""
     blocks = paragraphs(reply.text, limit)
+    if reply.about:  # a short question, or a follow-up: which question this answers
+        blocks.insert(0, f"<i>{esc(say('about', reply.language, question=reply.about))}</i>")
     if reply.sources:
         label = say("sources_label", reply.language)
         blocks += sources_block(reply.sources, label + ":")

@@ -62,10 +62,11 @@ ROOT = Path(SCRIPT).parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_core import questions  # noqa: E402
-from tests.fakes import discord_api, telegram_api  # noqa: E402
-from tests.fakes.discord_api import BOT_ID, FakeDiscord  # noqa: E402
-from tests.fakes.discord_api import Request as DiscordRequest  # noqa: E402
-from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
+from tests.fakes import discord as fake_discord  # noqa: E402
+from tests.fakes import telegram as fake_telegram  # noqa: E402
+from tests.fakes.discord import BOT_ID, FakeDiscord  # noqa: E402
+from tests.fakes.discord import Request as DiscordRequest  # noqa: E402
+from tests.fakes.telegram import FakeTelegram  # noqa: E402
 
 TARGET_RATE = 300.0  # answered questions/s through each path
 TARGET_P99_MS = 100.0  # at FIXED_RATE
@@ -375,7 +376,7 @@ class LoadDiscord(FakeDiscord):
     def __init__(self, mix: Sequence[str], slots: int) -> None:
         super().__init__(extra_channels=[DC_CHANNEL_BASE + n for n in range(slots)])
         for n in range(slots):
-            discord_api.USERS[DC_USER_BASE + n] = discord_api.user(DC_USER_BASE + n, f"u{n}")
+            fake_discord.USERS[DC_USER_BASE + n] = fake_discord.user(DC_USER_BASE + n, f"u{n}")
         self.load = Load(mix, self.ask)
         self._tasks: set[asyncio.Future[None]] = set()
         self._notices = _notices()
@@ -636,12 +637,12 @@ def _settings(workdir: Path, **values: Any) -> dict[str, Any]:
 
 
 def _telegram_settings(fake: FakeTelegram) -> dict[str, Any]:
-    return {"telegram_token": telegram_api.TOKEN, "telegram_base_url": fake.base_url}
+    return {"telegram_token": fake_telegram.TOKEN, "telegram_base_url": fake.base_url}
 
 
 def _discord_settings(fake: FakeDiscord) -> dict[str, Any]:
     return {
-        "discord_token": discord_api.TOKEN,
+        "discord_token": fake_discord.TOKEN,
         "discord_api_base_url": fake.api_base,
         "discord_gateway_url": fake.gateway_url,
     }
@@ -833,7 +834,7 @@ async def startup_round(args: argparse.Namespace, workdir: Path, rnd: Round) -> 
     try:
         base = {
             "DATABASE_PATH": str(workdir / "run.sqlite3"),
-            "TELEGRAM_TOKEN": telegram_api.TOKEN,
+            "TELEGRAM_TOKEN": fake_telegram.TOKEN,
             "TELEGRAM_BASE_URL": telegram.base_url,
             "LOG_LEVEL": "INFO",
         }
@@ -842,7 +843,7 @@ async def startup_round(args: argparse.Namespace, workdir: Path, rnd: Round) -> 
         rnd.figures["stop_run"] = statistics.median(r[2] for r in runs)
         both = {
             **base,
-            "DISCORD_TOKEN": discord_api.TOKEN,
+            "DISCORD_TOKEN": fake_discord.TOKEN,
             "DISCORD_API_BASE_URL": discord.api_base,
             "DISCORD_GATEWAY_URL": discord.gateway_url,
         }

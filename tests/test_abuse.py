@@ -38,9 +38,9 @@ from bot.nlp.normalizer import Normalizer
 from bot.platforms.discord.texts import say as dc_say
 from bot.runtime.services import build_engine
 from tests.bots import RunningBot, discord_bot, telegram_bot
-from tests.fakes import discord_api as dc
-from tests.fakes.telegram_api import BOT_USERNAME, TOKEN, Call, FakeTelegram, parse_html
-from tests.fakes.telegram_api import settings_for as tg_settings_for
+from tests.fakes import discord as dc
+from tests.fakes.telegram import BOT_USERNAME, TOKEN, Call, FakeTelegram, parse_html
+from tests.fakes.telegram import settings_for as tg_settings_for
 
 ADMIN = 4242
 LIANG_DE = "gegründet"

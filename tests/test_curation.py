@@ -41,7 +41,7 @@ from bot.platforms import answer_checks
 from bot.runtime import app
 from bot.storage import Store
 from tests.conftest import REPO, eventually
-from tests.fakes.telegram_api import TOKEN, FakeTelegram, parse_html
+from tests.fakes.telegram import TOKEN, FakeTelegram, parse_html
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 TG = "telegram"

@@ -1,6 +1,6 @@
 """The Discord adapter end to end: real discord.py, real HTTP and WebSocket, a fake Discord.
 
-Every test runs the adapter against :class:`tests.fakes.discord_api.FakeDiscord` on
+Every test runs the adapter against :class:`tests.fakes.discord.FakeDiscord` on
 127.0.0.1 with a real SQLite file, and asserts on the REST payloads the fake recorded.
 After each test the fixture checks every recorded payload that posts content: none
 may allow a mention, none may have been refused (400) or sent to an unknown route.
@@ -34,7 +34,7 @@ from bot.platforms.discord.texts import say as dc_say
 from bot.runtime.services import build_chat
 from bot.storage import Store
 from tests.bots import RunningBot, discord_bot
-from tests.fakes.discord_api import (
+from tests.fakes.discord import (
     ALICE_ID,
     APP_ID,
     BOB_ID,

@@ -33,7 +33,7 @@ from bot.engine.engine import Engine
 from bot.errors import StorageError
 from bot.storage import Store
 from tests.conftest import OpenStore
-from tests.fakes.telegram_api import TOKEN, Call, FakeTelegram, parse_html
+from tests.fakes.telegram import TOKEN, Call, FakeTelegram, parse_html
 
 REPO = Path(__file__).resolve().parent.parent
 WRITER = Path(__file__).with_name("durability_writer.py")

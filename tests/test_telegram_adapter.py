@@ -37,7 +37,7 @@ from bot.platforms.telegram.texts import say as tg_say
 from bot.runtime.services import build_chat
 from tests.bots import RunningBot, telegram_bot
 from tests.conftest import eventually
-from tests.fakes.telegram_api import (
+from tests.fakes.telegram import (
     BOT_USERNAME,
     TOKEN,
     Call,

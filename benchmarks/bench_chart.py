@@ -1,6 +1,6 @@
 """Chart benchmark: how long the /stats chart takes, against saving an empty figure.
 
-Run:  python benchmarks/bench_chart.py [--runs N]
+Run:  python -m benchmarks.bench_chart [--runs N]    (from the repository root)
 
 The budget is 300 ms per chart on a 2-core machine once matplotlib is imported.
 Times depend on the machine, so the same run also times the least matplotlib can
@@ -17,15 +17,10 @@ import io
 import random
 import statistics
 import struct
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bot.chat import chart  # noqa: E402
+from bot.chat import chart
 
 BUDGET_MS = 300.0
 END = dt.date(2025, 12, 9)

@@ -1,6 +1,6 @@
 """Core benchmark: engine latency and throughput against a bare rapidfuzz baseline.
 
-Run:  python benchmarks/bench_core.py [--quick]
+Run:  python -m benchmarks.bench_core [--quick]    (from the repository root)
 
 Measured in one run, on one core:
   * per-question latency (p50, p99) of Engine.answer on the shipped knowledge,
@@ -18,7 +18,6 @@ import asyncio
 import gc
 import random
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -27,15 +26,14 @@ from pathlib import Path
 import yaml
 from rapidfuzz import process
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bot.domain.models import AskContext
+from bot.engine.engine import Engine
+from bot.engine.matcher import Matcher
+from bot.knowledge import Knowledge, load_knowledge
+from bot.knowledge.schema import Intent, Source, Topic
+from bot.storage import Store
 
-from bot.domain.models import AskContext  # noqa: E402
-from bot.engine.engine import Engine  # noqa: E402
-from bot.engine.matcher import Matcher  # noqa: E402
-from bot.knowledge import Knowledge, load_knowledge  # noqa: E402
-from bot.knowledge.schema import Intent, Source, Topic  # noqa: E402
-from bot.storage import Store  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def questions() -> list[str]:

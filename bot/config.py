@@ -22,8 +22,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.chat.ratelimit import Rate
 from bot.domain.models import Language
+from bot.engine.decision import Thresholds
 from bot.engine.engine import EngineOptions
-from bot.engine.matcher import Thresholds
 from bot.errors import ConfigError
 
 DEFAULTS_FILE = Path("/etc/deepseek-faq-bot/defaults.env")

@@ -18,7 +18,8 @@ from bot.engine.engine import Engine
 from bot.platforms.base import Adapter
 from bot.runtime.services import Services, open_services
 from bot.storage import Store
-from tests.fakes import discord_api, telegram_api
+from tests.fakes import discord as fake_discord
+from tests.fakes import telegram as fake_telegram
 
 
 @dataclass
@@ -52,7 +53,7 @@ async def _closing(adapter: Adapter, services: Services) -> None:
 
 @contextlib.asynccontextmanager
 async def telegram_bot(
-    fake: telegram_api.FakeTelegram,
+    fake: fake_telegram.FakeTelegram,
     folder: Path,
     engine: Engine | None = None,
     *,
@@ -64,7 +65,7 @@ async def telegram_bot(
     from bot.platforms.telegram.adapter import TelegramAdapter
 
     db = folder / db_name
-    config = telegram_api.settings_for(fake, database_path=db, **settings)
+    config = fake_telegram.settings_for(fake, database_path=db, **settings)
     services = await open_services(config, engine=engine)
     adapter = TelegramAdapter(
         services.chat,
@@ -82,7 +83,7 @@ async def telegram_bot(
 
 @contextlib.asynccontextmanager
 async def discord_bot(
-    fake: discord_api.FakeDiscord,
+    fake: fake_discord.FakeDiscord,
     folder: Path,
     engine: Engine | None = None,
     *,
@@ -93,7 +94,7 @@ async def discord_bot(
     from bot.platforms.discord.adapter import DiscordAdapter
 
     db = folder / db_name
-    config = discord_api.settings_for(fake, database_path=db, **settings)
+    config = fake_discord.settings_for(fake, database_path=db, **settings)
     services = await open_services(config, engine=engine)
     options = {"guild_ready_timeout": 0.05, "ready_timeout": 5.0, **(adapter_options or {})}
     adapter = DiscordAdapter(services.chat, config, services.metrics, **options)

@@ -4,7 +4,7 @@ Used by ``tests/test_durability.py``, which kills this process with SIGKILL once
 acknowledged a given number of writes, and then checks that every write acknowledged
 here is in the database.
 
-    python tests/durability_writer.py DB ROUND
+    python -m tests.durability_writer DB ROUND    (from the repository root)
 
 Several tasks write concurrently, the way the adapters do: acknowledged feedback
 (``ACK feedback <user> <reply>``), acknowledged ``/forget`` of a user who had rows
@@ -17,10 +17,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sys
-from pathlib import Path
-
-# Runs as a script: make the repository importable without installing it.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.domain.models import AskContext, Outcome, Reply
 from bot.storage import Store

@@ -35,8 +35,8 @@ from bot.chat.service import ChatService
 from bot.config import Settings
 from bot.domain import callbacks
 from bot.domain.models import Outcome, Reply, TopicView
+from bot.engine.decision import Thresholds
 from bot.engine.engine import Engine, EngineOptions
-from bot.engine.matcher import Thresholds
 from bot.engine.reload import ReloadResult
 from bot.errors import StorageError
 from bot.runtime.services import Services, open_services

@@ -1,6 +1,8 @@
 """The Discord adapter end to end: real discord.py, real HTTP and WebSocket, a fake Discord.
 
-Every test runs the adapter against :class:`tests.fakes.discord_api.FakeDiscord` on
+Messages, slash commands, buttons, and the limits and safety of what is sent; faults,
+reconnects, secrets and the adapter's life cycle are in ``tests/test_discord_resilience.py``.
+Every test runs the adapter against :class:`tests.fakes.discord.FakeDiscord` on
 127.0.0.1 with a real SQLite file, and asserts on the REST payloads the fake recorded.
 After each test the fixture checks every recorded payload that posts content: none
 may allow a mention, none may have been refused (400) or sent to an unknown route.
@@ -8,33 +10,44 @@ may allow a mention, none may have been refused (400) or sent to an unknown rout
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import discord
 import pytest
 
 from bot.chat.reports import privacy_text
-from bot.config import Settings
 from bot.domain.messages import message
 from bot.domain.models import AskContext, Outcome
-from bot.engine.engine import Engine, EngineOptions
-from bot.engine.matcher import Thresholds
-from bot.errors import StartupError
-from bot.knowledge import Knowledge, load_knowledge
-from bot.platforms.discord.adapter import DiscordAdapter, DiscordStartError
-from bot.platforms.discord.expiry import ButtonExpiry
-from bot.platforms.discord.render import ButtonSpec
+from bot.engine.engine import Engine
+from bot.knowledge import load_knowledge
+from bot.platforms.discord.adapter import DiscordAdapter
 from bot.platforms.discord.texts import say as dc_say
-from bot.runtime.services import build_chat
 from bot.storage import Store
-from tests.bots import RunningBot, discord_bot
-from tests.fakes.discord_api import (
+from tests.bots import RunningBot
+from tests.discord_helpers import (
+    CALLBACK,
+    CHANNEL_POST,
+    FOLLOWUP,
+    LIANG_DE,
+    LIANG_EN,
+    OpenBot,
+    click,
+    mention,
+    rows,
+    slash,
+    user_hash,
+)
+
+# The fixtures (defined once in tests/discord_helpers.py), in this module for pytest.
+from tests.discord_helpers import adapter as adapter
+from tests.discord_helpers import bot as bot
+from tests.discord_helpers import fake as fake
+from tests.discord_helpers import faq_engine as faq_engine
+from tests.discord_helpers import hesitant_engine as hesitant_engine
+from tests.discord_helpers import open_bot as open_bot
+from tests.discord_helpers import store as store
+from tests.fakes.discord import (
     ALICE_ID,
     APP_ID,
     BOB_ID,
@@ -44,123 +57,9 @@ from tests.fakes.discord_api import (
     MANAGE_GUILD,
     MEMBER_PERMISSIONS,
     MOD_ROLE_ID,
-    TOKEN,
     FakeDiscord,
     Request,
-    settings_for,
 )
-
-CHANNEL_POST = r"/channels/\d+/messages"
-CALLBACK = r"/interactions/\d+/[^/]+/callback"
-FOLLOWUP = rf"/webhooks/{APP_ID}/[^/]+"
-LIANG_DE = "Liang Wenfeng hat DeepSeek gegründet"
-LIANG_EN = "Liang Wenfeng is DeepSeek's founder"
-
-
-# -- fixtures ----------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def faq_engine(knowledge: Knowledge) -> Engine:
-    return Engine(knowledge)
-
-
-@pytest.fixture(scope="module")
-def hesitant_engine(knowledge: Knowledge) -> Engine:
-    """Answers nothing outright: every good match becomes a "did you mean" close call.
-
-    So the close-call path is tested whatever the shipped knowledge's tuning is.
-    """
-    options = EngineOptions(thresholds=Thresholds(answer=100.1, suggest=40))
-    return Engine(knowledge, options)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord.running() as server:
-        yield server
-    check_payloads(server)
-
-
-OpenBot = Callable[..., Awaitable[RunningBot]]
-ROOMY = {"user_rate_limit": "100/60", "chat_rate_limit": "100/60"}
-
-
-@pytest.fixture
-async def open_bot(fake: FakeDiscord, tmp_path: Path, faq_engine: Engine) -> AsyncIterator[OpenBot]:
-    """``await open_bot(engine=None, adapter_options=None, **settings)``: a running bot."""
-    async with contextlib.AsyncExitStack() as stack:
-
-        async def start(
-            engine: Engine | None = None,
-            adapter_options: dict[str, Any] | None = None,
-            **settings: Any,
-        ) -> RunningBot:
-            running = discord_bot(
-                fake,
-                tmp_path,
-                engine or faq_engine,
-                adapter_options=adapter_options,
-                **{**ROOMY, **settings},
-            )
-            return await stack.enter_async_context(running)
-
-        yield start
-
-
-@pytest.fixture
-async def bot(open_bot: OpenBot) -> RunningBot:
-    return await open_bot()
-
-
-@pytest.fixture
-def adapter(bot: RunningBot) -> DiscordAdapter:
-    return bot.adapter  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def store(bot: RunningBot) -> Store:
-    return bot.store
-
-
-def check_payloads(fake: FakeDiscord) -> None:
-    """Nothing the bot sent may ping anyone, be refused, or go to an unknown route."""
-    for request in fake.requests:
-        assert request.status not in (400, 401, 404), (request.method, request.path, request.body)
-        msg = request.message
-        if msg is None or not (msg.get("content") or msg.get("embeds")):
-            continue
-        mentions = msg.get("allowed_mentions")
-        assert mentions is not None, (request.path, msg)
-        assert mentions.get("parse") == [], mentions
-        assert not mentions.get("users") and not mentions.get("roles"), mentions
-        assert mentions.get("replied_user", False) is False, mentions
-
-
-def rows(store_path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(store_path) as conn:
-        return conn.execute(sql, params).fetchall()
-
-
-async def mention(fake: FakeDiscord, question: str, **options: Any) -> Request:
-    """Address the bot in the guild channel; return the bot's reply."""
-    mark = fake.mark()
-    options.setdefault("mentions", [BOT_ID])
-    await fake.send_message(f"<@{BOT_ID}> {question}", **options)
-    return (await fake.wait_request("POST", CHANNEL_POST, after=mark))[0]
-
-
-async def slash(
-    fake: FakeDiscord, name: str, options: dict[str, Any] | None = None, **context: Any
-) -> Request:
-    mark = fake.mark()
-    await fake.slash(name, options, **context)
-    return (await fake.wait_request("POST", CALLBACK, after=mark))[0]
-
-
-def user_hash(store: Store, user_id: int) -> str | None:
-    return store.hash("discord", "user", str(user_id))
-
 
 # -- messages ----------------------------------------------------------------------------
 
@@ -402,12 +301,6 @@ async def test_context_menu_answers_the_selected_message(
 # -- buttons -----------------------------------------------------------------------------
 
 
-async def click(fake: FakeDiscord, request: Request, custom_id: str, **context: Any) -> Request:
-    mark = fake.mark()
-    await fake.click(fake.message_of(request), custom_id, **context)
-    return (await fake.wait_request("POST", CALLBACK, after=mark))[0]
-
-
 async def test_close_call_offers_buttons_and_a_pick_answers_and_is_recorded(
     fake: FakeDiscord, hesitant_engine: Engine, open_bot: OpenBot, tmp_path: Path
 ) -> None:
@@ -607,179 +500,3 @@ async def test_errors_are_answered_ephemerally_logged_and_survived(
     assert LIANG_DE in (await slash(fake, "ask", {"question": "Wer ist Liang Wenfeng?"})).text
     assert LIANG_DE in (await mention(fake, "Wer ist Liang Wenfeng?")).text
     assert adapter.connected
-
-
-# -- resilience --------------------------------------------------------------------------
-
-
-async def test_rest_429_is_retried_after_retry_after(
-    adapter: DiscordAdapter, fake: FakeDiscord
-) -> None:
-    fake.fail("POST", CHANNEL_POST, times=1, status=429, retry_after=0.2)
-    mark = fake.mark()
-    await fake.send_message(f"<@{BOT_ID}> Wer ist Liang Wenfeng?", mentions=[BOT_ID])
-    sent = (await fake.wait_request("POST", CHANNEL_POST, after=mark))[0]
-    attempts = fake.find("POST", CHANNEL_POST, after=mark, status=None)
-    assert [a.status for a in attempts] == [429, 200]
-    assert attempts[1].at - attempts[0].at >= 0.19
-    assert LIANG_DE in sent.text
-
-
-async def test_server_errors_and_broken_connections_cost_no_answer_and_no_duplicate(
-    adapter: DiscordAdapter, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
-) -> None:
-    fake.fail("POST", CHANNEL_POST, times=1, status=500)
-    assert LIANG_DE in (await mention(fake, "Wer ist Liang Wenfeng?")).text  # retried after 1 s
-
-    # The connection breaks before Discord saw the send: sent again, answered once.
-    fake.fail("POST", CHANNEL_POST, times=1, drop=True)
-    mark = fake.mark()
-    answer = await mention(fake, "Wer ist Liang Wenfeng?")
-    assert LIANG_DE in answer.text
-    attempts = fake.find("POST", CHANNEL_POST, after=mark, status=None)
-    assert [a.status for a in attempts] == [0, 200]
-    # ... and after Discord made the message but before its answer arrived: the repeat
-    # carries the same nonce, so Discord hands back that message instead of a second one.
-    fake.fail("POST", CHANNEL_POST, times=1, drop_after=True)
-    mark, before = fake.mark(), len(fake.messages)
-    answer = await mention(fake, "Italien")
-    attempts = fake.find("POST", CHANNEL_POST, after=mark, status=None)
-    assert [a.status for a in attempts] == [0, 200]
-    assert attempts[0].body["nonce"] == attempts[1].body["nonce"]
-    assert attempts[1].body["enforce_nonce"] is True
-    assert len(fake.messages) == before + 2  # the question and one answer
-    assert "Italien" in answer.text
-    ours = [r for r in caplog.records if r.name.startswith(("bot.", "discord."))]
-    assert not any(r.levelno >= logging.ERROR for r in ours)  # nothing failed on our side
-
-
-@pytest.mark.parametrize("code", [4000, None], ids=["close-4000", "abrupt-drop"])
-async def test_gateway_drop_is_resumed_and_missed_events_replayed(
-    adapter: DiscordAdapter, fake: FakeDiscord, code: int | None
-) -> None:
-    await fake.drop_gateway(code)
-    # Sent while the bot is away: Discord replays it after RESUME.
-    mark = fake.mark()
-    await fake.send_message(f"<@{BOT_ID}> Wer ist Liang Wenfeng?", mentions=[BOT_ID])
-    reply = (await fake.wait_request("POST", CHANNEL_POST, after=mark, within=10))[0]
-    assert LIANG_DE in reply.text
-    assert fake.resumes == 1 and len(fake.identify_payloads) == 1
-    await fake.until(lambda: adapter.connected, what="connected again")
-    assert "Italien" in (await mention(fake, "Italien")).text
-
-
-async def test_non_resumable_close_leads_to_a_fresh_identify(
-    adapter: DiscordAdapter, fake: FakeDiscord
-) -> None:
-    await fake.drop_gateway(4009, resumable=False)
-    await fake.until(lambda: len(fake.identify_payloads) == 2, 10, "a second IDENTIFY")
-    assert fake.invalid_sessions == 1 and fake.resumes == 0
-    await fake.until(lambda: adapter.connected, what="connected again")
-    assert LIANG_DE in (await mention(fake, "Wer ist Liang Wenfeng?")).text
-
-
-async def test_token_never_appears_in_logs(
-    open_bot: OpenBot, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    adapter = (await open_bot()).adapter
-    try:
-        await mention(fake, "Wer ist Liang Wenfeng?")
-        await slash(fake, "ask", {"question": "Verbot?"})
-        fake.fail("POST", CHANNEL_POST, times=1, status=429, retry_after=0.01)
-        await mention(fake, "Italien")
-        await fake.drop_gateway(4000)
-        await fake.until(lambda: fake.resumes == 1, 10, "RESUME")
-    finally:
-        await adapter.stop()
-    assert caplog.records, "expected discord.py debug logs"
-    assert any("IDENTIFY" in r.getMessage() for r in caplog.records)
-    invite = f"client_id={APP_ID}&scope=bot+applications.commands&permissions=274877991936"
-    assert any(invite in r.getMessage() for r in caplog.records)
-    for record in caplog.records:
-        assert TOKEN not in record.getMessage()
-        assert TOKEN not in (record.exc_text or "")
-    assert TOKEN not in caplog.text
-
-
-async def test_sharded_client_finds_the_gateway_through_rest(
-    fake: FakeDiscord, open_bot: OpenBot
-) -> None:
-    adapter = (await open_bot(discord_sharded=True)).adapter
-    try:
-        assert fake.find("GET", "/gateway/bot")
-        assert fake.identify_payloads[0]["shard"] == [0, 1]
-        assert adapter.connected
-        assert LIANG_DE in (await mention(fake, "Wer ist Liang Wenfeng?")).text
-    finally:
-        await adapter.stop()
-
-
-async def test_commands_are_synced_on_start_only_when_configured(
-    fake: FakeDiscord, open_bot: OpenBot
-) -> None:
-    plain = (await open_bot()).adapter
-    await plain.stop()
-    assert not fake.find("PUT", r"/applications/.*")
-    syncing = (await open_bot(discord_sync_commands_on_start=True)).adapter
-    await syncing.stop()
-    [put] = fake.find("PUT", rf"/applications/{APP_ID}/commands")
-    assert len(put.body) == 11 and "help" in {c["name"] for c in put.body}
-
-
-async def test_a_rejected_token_stops_start_up_with_one_clear_line(
-    fake: FakeDiscord, faq_engine: Engine
-) -> None:
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        discord_token="not-the-token",
-        discord_api_base_url=fake.api_base,
-        discord_gateway_url=fake.gateway_url,
-    )
-    adapter = DiscordAdapter(build_chat(settings, faq_engine, None), settings)
-    with pytest.raises(DiscordStartError, match="rejected DISCORD_TOKEN") as raised:
-        await adapter.start()
-    assert isinstance(raised.value, StartupError)
-    assert "not-the-token" not in str(raised.value)
-    assert adapter.client is not None and adapter.client.is_closed()  # cleaned up
-    fake.requests.clear()  # the 401 is expected here
-
-
-async def test_a_refused_identify_ends_start_up_cleanly(
-    fake: FakeDiscord, faq_engine: Engine
-) -> None:
-    fake.identify_close_code = 4014  # Discord: disallowed (privileged) intents
-    settings = settings_for(fake)
-    adapter = DiscordAdapter(build_chat(settings, faq_engine, None), settings)
-    with pytest.raises(DiscordStartError, match="privileged intent"):
-        await adapter.start()
-    assert adapter.client is not None and adapter.client.is_closed()
-    assert not adapter.connected
-    # No privileged intent was asked for: members (1 << 1), presences (1 << 8), content (1 << 15).
-    intents = fake.identify_payloads[0]["intents"]
-    assert intents & (1 << 1 | 1 << 8 | 1 << 15) == 0
-    assert intents & (1 << 9 | 1 << 12) == (1 << 9 | 1 << 12)  # guild messages and DMs
-
-
-async def test_stop_is_clean_and_idempotent(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
-    await adapter.stop()
-    assert not adapter.connected
-    await adapter.stop()
-    await asyncio.sleep(0)
-
-
-async def test_button_expiry_keeps_a_bounded_queue() -> None:
-    """Expiry is cosmetic: past the limit the oldest answers keep their buttons."""
-    client = discord.Client(intents=discord.Intents.none())
-    expiry = ButtonExpiry(client, timeout=3600, limit=3)
-    buttons = [ButtonSpec(custom_id="pick:bans.italy", label="Italien")]
-    try:
-        for message_id in range(1, 6):
-            expiry.channel_message(CHANNEL_ID, message_id, buttons)
-        expiry.channel_message(CHANNEL_ID, 6, [])  # nothing to expire
-        assert len(expiry) == 3 and expiry.dropped == 2
-    finally:
-        await expiry.close()
-        await client.close()
-    expiry.channel_message(CHANNEL_ID, 7, buttons)
-    assert len(expiry) == 0  # closed: nothing new is queued

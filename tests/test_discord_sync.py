@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.platforms.discord.adapter import sync_commands
 from bot.platforms.discord.texts import say
-from tests.fakes.discord_api import APP_ID, GUILD_ID, TOKEN, FakeDiscord, settings_for
+from tests.fakes.discord import APP_ID, GUILD_ID, TOKEN, FakeDiscord, settings_for
 
 REPO = Path(__file__).resolve().parent.parent
 NAMES = {

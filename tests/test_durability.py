@@ -33,10 +33,9 @@ from bot.engine.engine import Engine
 from bot.errors import StorageError
 from bot.storage import Store
 from tests.conftest import OpenStore
-from tests.fakes.telegram_api import TOKEN, Call, FakeTelegram, parse_html
+from tests.fakes.telegram import TOKEN, Call, FakeTelegram, parse_html
 
 REPO = Path(__file__).resolve().parent.parent
-WRITER = Path(__file__).with_name("durability_writer.py")
 LAUNCHER = Path(__file__).with_name("fault_launcher.py")
 STORAGE_ERROR = "storage write failed"
 
@@ -59,9 +58,11 @@ async def run_until_killed(db: Path, round_name: str, acks: int, queued: int) ->
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-u",
-        str(WRITER),
+        "-m",
+        "tests.durability_writer",
         str(db),
         round_name,
+        cwd=REPO,  # where ``tests`` and ``bot`` import from
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

@@ -7,8 +7,8 @@ import dataclasses
 import pytest
 
 from bot.domain.models import Outcome
+from bot.engine.decision import Candidate, Thresholds, decide
 from bot.engine.engine import Engine, EngineOptions
-from bot.engine.matcher import Candidate, Thresholds, decide
 from bot.knowledge import Knowledge
 
 

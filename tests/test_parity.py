@@ -18,12 +18,12 @@ from typing import Any, Protocol
 import pytest
 
 from bot.domain.messages import message
+from bot.engine.decision import Thresholds
 from bot.engine.engine import Engine, EngineOptions
-from bot.engine.matcher import Thresholds
 from bot.knowledge import Knowledge
 from tests.bots import RunningBot, discord_bot, telegram_bot
-from tests.fakes import discord_api as dc
-from tests.fakes import telegram_api as tg
+from tests.fakes import discord as dc
+from tests.fakes import telegram as tg
 
 CHANNEL_POST = r"/channels/\d+/messages"
 CALLBACK = r"/interactions/\d+/[^/]+/callback"

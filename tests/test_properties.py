@@ -37,7 +37,7 @@ from bot.platforms.discord.handlers import question_text
 from bot.platforms.telegram import render as tg_render
 from bot.platforms.telegram.addressing import addressed_question, command_parts
 from bot.render.text import ELLIPSIS
-from tests.fakes.telegram_api import BOT_ID, BOT_USERNAME, FakeTelegram, parse_html
+from tests.fakes.telegram import BOT_ID, BOT_USERNAME, FakeTelegram, parse_html
 
 # A moderate number of examples keeps the file well under 30 s; the engine and the
 # libraries are loaded once (module fixtures), so per-example deadlines do not apply.

@@ -25,7 +25,7 @@ import pytest
 
 from bot.cli import _parser
 from bot.config import Settings, load_settings
-from tests.fakes.telegram_api import TOKEN
+from tests.fakes.telegram import TOKEN
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"

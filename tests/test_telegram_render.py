@@ -22,7 +22,7 @@ from bot.platforms.telegram.addressing import (
     command_parts,
     original_question,
 )
-from tests.fakes.telegram_api import BOT_ID, BOT_USERNAME, FakeTelegram, parse_html
+from tests.fakes.telegram import BOT_ID, BOT_USERNAME, FakeTelegram, parse_html
 
 
 def _squash(text: str) -> str:

@@ -23,7 +23,8 @@ from bot.domain.models import (
     TopicView,
 )
 from bot.engine.conversation import Conversation, follow_up
-from bot.engine.matcher import Match, Matcher, Thresholds
+from bot.engine.decision import Match, Thresholds
+from bot.engine.matcher import Matcher
 from bot.engine.smalltalk import SmallTalk, Talk
 from bot.engine.subjects import Subject, bare_subject
 from bot.knowledge import Knowledge, load_knowledge

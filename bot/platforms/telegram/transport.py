@@ -1,6 +1,6 @@
 """python-telegram-bot's Bot API requests over aiohttp instead of httpx.
 
-Why: profiling the Telegram path under load (``benchmarks/bench_e2e.py``) put
+Why: profiling the Telegram path under load (``python -m benchmarks.e2e``) put
 about 40 % of the bot's CPU in httpx, httpcore and anyio, mostly in connection
 pool bookkeeping that runs on every request. aiohttp is already loaded for
 discord.py, so one HTTP client serves both adapters. PTB supports this through

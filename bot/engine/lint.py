@@ -1,7 +1,9 @@
 """``python -m bot check``: findings about the knowledge beyond the schema.
 
 Errors make ``check`` exit 1 (they would give users wrong or broken replies);
-warnings point at curation work.
+warnings point at curation work. The evidence passages behind the answers are checked by
+``bot.knowledge.evidence``; with the article texts (``check --articles DIR``), each
+passage also against its article.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from bot.domain.language import LANGUAGES, Language
 from bot.domain.models import Outcome, Reply
 from bot.engine.engine import EngineOptions, KnowledgeIndex, answer_reply
 from bot.engine.matcher import Matcher
+from bot.knowledge.articles import Articles
+from bot.knowledge.evidence import Issue, article_issues, form_issues
 from bot.knowledge.loader import Knowledge
+from bot.knowledge.schema import Intent
 
 DRAFT_MARK = "TODO"  # how exported drafts mark text a curator still has to write
 # A platform renderer's verdict on one answer: None if it fits, else why not. The
@@ -44,9 +49,11 @@ def lint(
     checks: Sequence[AnswerCheck] = (),
     max_review_age_days: int | None = None,
     today: dt.date | None = None,
+    articles: Articles | None = None,
 ) -> list[Finding]:
     """Every finding; ``checks``: the platforms' renderers, asked whether each answer fits;
-    with ``max_review_age_days``, also topics not reviewed for that long."""
+    with ``max_review_age_days``, also topics not reviewed for that long; with
+    ``articles``, also every evidence passage against its article."""
     knowledge, matcher = index.knowledge, index.matcher
     findings: list[Finding] = []
     seen: dict[str, list[str]] = defaultdict(list)
@@ -62,7 +69,7 @@ def lint(
             for lang in LANGUAGES
             if intent.answer.get(lang).startswith(DRAFT_MARK)
             or intent.title.get(lang).startswith(DRAFT_MARK)
-        ]
+        ]  # see is_draft
         if drafts:
             where_todo = " and ".join(drafts)
             findings.append(
@@ -92,7 +99,28 @@ def lint(
     for source_id in knowledge.sources:
         if source_id not in cited:
             findings.append(Finding("warning", "sources.yaml", f"source {source_id!r} never cited"))
+    findings.extend(_proofs(knowledge, articles))
     return findings
+
+
+def is_draft(intent: Intent) -> bool:
+    return any(
+        intent.answer.get(lang).startswith(DRAFT_MARK)
+        or intent.title.get(lang).startswith(DRAFT_MARK)
+        for lang in LANGUAGES
+    )
+
+
+def _proofs(knowledge: Knowledge, articles: Articles | None) -> list[Finding]:
+    """Evidence on every finished intent, and with the articles, each passage in its article.
+
+    A draft has no answer to prove yet: it is reported as a draft (above) until written.
+    """
+    finished = [i for i in knowledge.intents.values() if not is_draft(i)]
+    issues: list[Issue] = form_issues(knowledge, finished)
+    if articles is not None:
+        issues.extend(article_issues(knowledge, finished, articles))
+    return [Finding(i.level, i.where, i.text) for i in issues]
 
 
 def _unreviewed(knowledge: Knowledge, max_age_days: int, today: dt.date) -> list[Finding]:

@@ -1,9 +1,10 @@
 """``python -m bot check``: findings about the knowledge beyond the schema.
 
 Errors make ``check`` exit 1 (they would give users wrong or broken replies);
-warnings point at curation work. The evidence passages behind the answers are checked by
-``bot.knowledge.evidence``; with the article texts (``check --articles DIR``), each
-passage also against its article.
+warnings point at curation work. The proofs behind the answers (evidence passages, the
+figures and names the answers state) are checked by ``bot.knowledge``'s evidence and
+claims modules; with the article texts (``check --articles DIR``), each passage also
+against its article.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from bot.domain.models import Outcome, Reply
 from bot.engine.engine import EngineOptions, KnowledgeIndex, answer_reply
 from bot.engine.matcher import Matcher
 from bot.knowledge.articles import Articles
+from bot.knowledge.claims import Vocabulary, claim_issues
+from bot.knowledge.entities import ENTITIES_FILE, load_entities
 from bot.knowledge.evidence import Issue, article_issues, form_issues
 from bot.knowledge.loader import Knowledge
 from bot.knowledge.schema import Intent
@@ -112,14 +115,21 @@ def is_draft(intent: Intent) -> bool:
 
 
 def _proofs(knowledge: Knowledge, articles: Articles | None) -> list[Finding]:
-    """Evidence on every finished intent, and with the articles, each passage in its article.
+    """Evidence on every finished intent, and every figure and name of its answers in it.
 
     A draft has no answer to prove yet: it is reported as a draft (above) until written.
     """
     finished = [i for i in knowledge.intents.values() if not is_draft(i)]
-    issues: list[Issue] = form_issues(knowledge, finished)
+    names, problems = load_entities(knowledge.directory)
+    issues: list[Issue] = [Issue("error", ENTITIES_FILE, p) for p in problems]
+    issues.extend(form_issues(knowledge, finished))
     if articles is not None:
         issues.extend(article_issues(knowledge, finished, articles))
+        corpus = articles.corpus()
+    else:
+        corpus = "\n".join(p.quote for i in knowledge.intents.values() for p in i.evidence)
+    vocabulary = Vocabulary.build(names, corpus, (i.answer.en for i in finished))
+    issues.extend(claim_issues(knowledge, finished, vocabulary, articles))
     return [Finding(i.level, i.where, i.text) for i in issues]
 
 

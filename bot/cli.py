@@ -67,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="also check every evidence passage against the article texts in DIR",
     )
+    p.add_argument(
+        "--coverage",
+        action="store_true",
+        help="with --articles: print the share of each article's sentences the evidence quotes",
+    )
 
     sub.add_parser("run", help="start every adapter whose token is configured")
 
@@ -127,6 +132,8 @@ def cmd_check(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     from bot.knowledge.articles import load_articles
     from bot.platforms import answer_checks
 
+    if args.coverage and args.articles is None:
+        raise _UsageError("--coverage needs --articles DIR (the article texts to measure)")
     if args.articles is not None and not args.articles.is_dir():
         raise _UsageError(f"--articles {args.articles}: not a folder")
     try:
@@ -149,6 +156,10 @@ def cmd_check(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     )
     for finding in findings:
         out.write(f"{finding}\n")
+    if args.coverage and articles is not None:
+        from bot.knowledge.coverage import coverage_lines, measure
+
+        out.write("\n".join(coverage_lines(measure(knowledge, articles))) + "\n")
     errors = sum(f.level == "error" for f in findings)
     warnings = len(findings) - errors
     out.write(

@@ -84,20 +84,24 @@ def _word_matches(word: str, spelling: str, last: bool) -> bool:
     return word == expected or (last and word == expected + "s")
 
 
+def _key(word: str) -> str:
+    return word.rstrip("*")[:3].lower()
+
+
 class Names:
     """Finds the curated entities in a text."""
 
     def __init__(self, entities: Sequence[Entity], not_names: Sequence[str] = ()) -> None:
         self.entities = list(entities)
         self.not_names = frozenset(not_names)
+        # Spellings by the first (up to) three letters of their first word, lower-cased.
         self._spellings: dict[str, list[tuple[tuple[str, ...], Entity]]] = defaultdict(list)
         for entity in self.entities:
             for spelling in entity.spellings():
                 words = tuple(_SPELLING_WORD.findall(spelling))
                 if words:
-                    self._spellings[words[0][0].lower()].append((words, entity))
-        for candidates in self._spellings.values():
-            candidates.sort(key=lambda item: -len(item[0]))
+                    self._spellings[_key(words[0])].append((words, entity))
+        self._candidates: dict[str, list[tuple[tuple[str, ...], Entity]]] = {}
 
     def mentions(self, text: str) -> list[Mention]:
         """Every entity named in ``text``, longest spelling first, in order."""
@@ -115,8 +119,16 @@ class Names:
             at += length
         return found
 
+    def _starting(self, word: str) -> list[tuple[tuple[str, ...], Entity]]:
+        """The spellings that may start at ``word``, longest first."""
+        head = word[:3].lower()
+        if head not in self._candidates:
+            found = [c for n in (1, 2, 3) for c in self._spellings.get(head[:n], [])]
+            self._candidates[head] = sorted(found, key=lambda item: -len(item[0]))
+        return self._candidates[head]
+
     def _match(self, text: str, words: list[re.Match[str]], at: int) -> tuple[int, Entity] | None:
-        for spelling, entity in self._spellings.get(words[at].group()[0].lower(), []):
+        for spelling, entity in self._starting(words[at].group()):
             n = len(spelling)
             if at + n > len(words):
                 continue

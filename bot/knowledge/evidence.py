@@ -10,7 +10,7 @@ found in another article is reported as misattributed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Literal, NamedTuple
 
 from bot.knowledge.articles import Article, Articles, normalize
@@ -20,6 +20,7 @@ from bot.knowledge.schema import Intent
 MAX_PASSAGE_CHARS = 300  # a sentence or two that carries the fact, not a paragraph
 SHOWN = 90  # characters of a passage or article shown in a finding
 _CONTEXT = 30
+_ANCHOR = 8  # characters that must agree before a departure is worth showing
 
 
 class Issue(NamedTuple):
@@ -136,19 +137,36 @@ def _not_found(quote: str, own: Article, articles: Articles) -> str:
 
 
 def _divergence(quote: str, article: Article) -> str:
-    """Where the passage stops agreeing with the article (by its longest matching head)."""
-    low, high = 0, len(quote)  # quote[:low] is in the article, quote[:high + 1] is not
+    """Where the passage departs from the article: after its longest head found in the
+    article, or before its longest tail, whichever is longer."""
+    flat = article.flat
+    head = _longest(lambda k: quote[:k] in flat, len(quote))
+    tail = _longest(lambda k: quote[len(quote) - k :] in flat, len(quote))
+    if max(head, tail) < _ANCHOR:
+        return "no stretch of it is in the article"
+    if head >= tail:
+        at = flat.find(quote[:head]) + head
+        return (
+            f"it agrees up to «…{quote[max(0, head - _CONTEXT) : head]}», then the passage "
+            f"has «{quote[head : head + _CONTEXT]}…» where the article has "
+            f"«{flat[at : at + _CONTEXT]}…»"
+        )
+    start = len(quote) - tail
+    at = flat.find(quote[start:])
+    return (
+        f"it agrees from «{quote[start : start + _CONTEXT]}…» on; before that the passage "
+        f"has «…{quote[max(0, start - _CONTEXT) : start]}» where the article has "
+        f"«…{flat[max(0, at - _CONTEXT) : at]}»"
+    )
+
+
+def _longest(found: Callable[[int], bool], most: int) -> int:
+    """The largest k <= most with found(k), for a found that holds up to some k, then not."""
+    low, high = 0, most
     while low < high:
         middle = (low + high + 1) // 2
-        if quote[:middle] in article.flat:
+        if found(middle):
             low = middle
         else:
             high = middle - 1
-    if low < _CONTEXT:
-        return "not even its beginning is in the article"
-    at = article.flat.find(quote[:low]) + low
-    agreed = quote[max(0, low - _CONTEXT) : low]
-    return (
-        f"it agrees up to «…{agreed}», then the passage has «{quote[low : low + _CONTEXT]}…» "
-        f"where the article has «{article.flat[at : at + _CONTEXT]}…»"
-    )
+    return low

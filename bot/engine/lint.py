@@ -102,7 +102,7 @@ def lint(
     for source_id in knowledge.sources:
         if source_id not in cited:
             findings.append(Finding("warning", "sources.yaml", f"source {source_id!r} never cited"))
-    findings.extend(_proofs(knowledge, articles))
+    findings.extend(proofs(knowledge, articles))
     return findings
 
 
@@ -114,11 +114,11 @@ def is_draft(intent: Intent) -> bool:
     )
 
 
-def _proofs(knowledge: Knowledge, articles: Articles | None) -> list[Finding]:
-    """Evidence on every finished intent, and every figure and name of its answers in it.
-
-    A draft has no answer to prove yet: it is reported as a draft (above) until written.
-    """
+def proofs(knowledge: Knowledge, articles: Articles | None) -> list[Finding]:
+    """Evidence on every finished intent, and every figure and name of its answers in it;
+    with ``articles``, every passage in its own source's article. (The part of ``lint``
+    that needs no matcher.) A draft has no answer to prove yet: :func:`lint` reports it
+    as a draft until it is written."""
     finished = [i for i in knowledge.intents.values() if not is_draft(i)]
     names, problems = load_entities(knowledge.directory)
     issues: list[Issue] = [Issue("error", ENTITIES_FILE, p) for p in problems]

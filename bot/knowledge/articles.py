@@ -29,11 +29,8 @@ _WHITESPACE = re.compile(r"\s+")
 
 
 def normalize(text: str) -> str:
-    """``text`` with whitespace runs as one space (none at the ends) and every quote as '"'.
-
-    One character of the original stays one character here except whitespace runs, so
-    positions in a normalised text map to words of the original.
-    """
+    """``text`` with every whitespace run as one space (none at the ends) and every
+    quotation mark or apostrophe as '"'; nothing else changes."""
     return _WHITESPACE.sub(" ", text.translate(_QUOTES)).strip()
 
 

@@ -6,12 +6,12 @@ The claims of an answer (German and English alike) are:
   "5.58 million" in an English one both need a passage stating 5.58 million;
 - its model codes ("V3", "H100"), which a passage must write the same way;
 - its names: every curated entity (:mod:`bot.knowledge.entities`) it mentions in any
-  spelling, and every other name. A name is found by its capital letter where only names
-  have one, in English: a capitalised word that does not start a sentence, is not in
-  ``not_names``, and occurs in the articles (so it is a name from the articles and not
-  an English word such as "Western"). Such a word is then a name in every answer: in
-  English where it does not start a sentence (there "He" is the pronoun, elsewhere
-  "Kaiming He"), in German anywhere.
+  spelling; in an English answer also every other capitalised word that does not start
+  a sentence and is not in ``not_names`` (in English only names have capitals, so a
+  name no article has, "Spain", is caught too); in a German answer those of these words
+  that the articles have (German capitalises every noun, so nothing else marks a name
+  there). At the start of an English sentence only curated names count: there "He" is
+  the pronoun, elsewhere it is "Kaiming He".
 
 A name is supported by a passage naming the entity in any spelling, or, for a name found
 by its capital, by a passage with the same word (or its genitive). The outlet of a cited

@@ -66,7 +66,18 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("topics", help="list topics with their one-line summaries")
     p.add_argument("--lang", choices=["de", "en"])
 
-    sub.add_parser("check", help="validate knowledge/; exit 1 on errors")
+    p = sub.add_parser("check", help="validate knowledge/; exit 1 on errors")
+    p.add_argument(
+        "--articles",
+        type=Path,
+        metavar="DIR",
+        help="also check every evidence passage against the article texts in DIR",
+    )
+    p.add_argument(
+        "--coverage",
+        action="store_true",
+        help="with --articles: print the share of each article's sentences the evidence quotes",
+    )
 
     sub.add_parser("run", help="start every adapter whose token is configured")
 
@@ -127,23 +138,39 @@ def cmd_topics(engine: Engine, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def cmd_check(settings: Settings, out: TextIO) -> int:
+def cmd_check(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     from bot.engine.lint import index_of, lint
+    from bot.knowledge.articles import load_articles
     from bot.platforms import answer_checks
 
+    if args.coverage and args.articles is None:
+        raise _UsageError("--coverage needs --articles DIR (the article texts to measure)")
+    if args.articles is not None and not args.articles.is_dir():
+        raise _UsageError(f"--articles {args.articles}: not a folder")
     try:
         knowledge = load_knowledge(settings.knowledge_dir)
     except KnowledgeError as exc:
         for problem in exc.problems:
             out.write(f"error: {problem}\n")
         return EXIT_FINDINGS
+    articles = None
+    if args.articles is not None:
+        try:
+            articles = load_articles(args.articles, knowledge.sources)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _UsageError(f"--articles {args.articles}: cannot read: {exc}") from None
     findings = lint(
         index_of(knowledge, settings.engine_options()),
         checks=answer_checks(),
         max_review_age_days=settings.review_max_age_days,
+        articles=articles,
     )
     for finding in findings:
         out.write(f"{finding}\n")
+    if args.coverage and articles is not None:
+        from bot.knowledge.coverage import coverage_lines, measure
+
+        out.write("\n".join(coverage_lines(measure(knowledge, articles))) + "\n")
     errors = sum(f.level == "error" for f in findings)
     warnings = len(findings) - errors
     out.write(
@@ -287,7 +314,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return EXIT_USAGE
     try:
         if args.command == "check":
-            return cmd_check(settings, out)
+            return cmd_check(settings, args, out)
         if args.command == "run":
             return cmd_run(settings)
         if args.command == "health":

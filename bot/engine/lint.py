@@ -1,7 +1,10 @@
 """``python -m bot check``: findings about the knowledge beyond the schema.
 
 Errors make ``check`` exit 1 (they would give users wrong or broken replies);
-warnings point at curation work.
+warnings point at curation work. The proofs behind the answers (evidence passages, the
+figures and names the answers state) are checked by ``bot.knowledge``'s evidence and
+claims modules; with the article texts (``check --articles DIR``), each passage also
+against its article.
 """
 
 from __future__ import annotations
@@ -16,7 +19,12 @@ from bot.engine.engine import EngineOptions, KnowledgeIndex, answer_reply
 from bot.engine.findings import Finding
 from bot.engine.matcher import Matcher
 from bot.engine.smalltalk_lint import smalltalk_findings
+from bot.knowledge.articles import Articles
+from bot.knowledge.claims import Vocabulary, claim_issues
+from bot.knowledge.entities import ENTITIES_FILE, load_entities
+from bot.knowledge.evidence import Issue, article_issues, form_issues
 from bot.knowledge.loader import Knowledge
+from bot.knowledge.schema import Intent
 
 DRAFT_MARK = "TODO"  # how exported drafts mark text a curator still has to write
 # A platform renderer's verdict on one answer: None if it fits, else why not. The
@@ -34,9 +42,11 @@ def lint(
     checks: Sequence[AnswerCheck] = (),
     max_review_age_days: int | None = None,
     today: dt.date | None = None,
+    articles: Articles | None = None,
 ) -> list[Finding]:
     """Every finding; ``checks``: the platforms' renderers, asked whether each answer fits;
-    with ``max_review_age_days``, also topics not reviewed for that long."""
+    with ``max_review_age_days``, also topics not reviewed for that long; with
+    ``articles``, also every evidence passage against its article."""
     knowledge, matcher = index.knowledge, index.matcher
     findings: list[Finding] = []
     seen: dict[str, list[str]] = defaultdict(list)
@@ -52,7 +62,7 @@ def lint(
             for lang in LANGUAGES
             if intent.answer.get(lang).startswith(DRAFT_MARK)
             or intent.title.get(lang).startswith(DRAFT_MARK)
-        ]
+        ]  # see is_draft
         if drafts:
             where_todo = " and ".join(drafts)
             findings.append(
@@ -83,7 +93,35 @@ def lint(
     for source_id in knowledge.sources:
         if source_id not in cited:
             findings.append(Finding("warning", "sources.yaml", f"source {source_id!r} never cited"))
+    findings.extend(proofs(knowledge, articles))
     return findings
+
+
+def is_draft(intent: Intent) -> bool:
+    return any(
+        intent.answer.get(lang).startswith(DRAFT_MARK)
+        or intent.title.get(lang).startswith(DRAFT_MARK)
+        for lang in LANGUAGES
+    )
+
+
+def proofs(knowledge: Knowledge, articles: Articles | None) -> list[Finding]:
+    """Evidence on every finished intent, and every figure and name of its answers in it;
+    with ``articles``, every passage in its own source's article. (The part of ``lint``
+    that needs no matcher.) A draft has no answer to prove yet: :func:`lint` reports it
+    as a draft until it is written."""
+    finished = [i for i in knowledge.intents.values() if not is_draft(i)]
+    names, problems = load_entities(knowledge.directory)
+    issues: list[Issue] = [Issue("error", ENTITIES_FILE, p) for p in problems]
+    issues.extend(form_issues(knowledge, finished))
+    if articles is not None:
+        issues.extend(article_issues(knowledge, finished, articles))
+        corpus = articles.corpus()
+    else:
+        corpus = "\n".join(p.quote for i in knowledge.intents.values() for p in i.evidence)
+    vocabulary = Vocabulary.build(names, corpus, (i.answer.en for i in finished))
+    issues.extend(claim_issues(knowledge, finished, vocabulary, articles))
+    return [Finding(i.level, i.where, i.text) for i in issues]
 
 
 def _unreviewed(knowledge: Knowledge, max_age_days: int, today: dt.date) -> list[Finding]:

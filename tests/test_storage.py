@@ -134,7 +134,7 @@ async def test_read_only_database_keeps_answering_and_logs_once(
     db = tmp_path / "bot.sqlite3"
     store = await open_store(db, flush_interval=0.01)
     engine = Engine(knowledge, sink=store)
-    await store._conn.execute("PRAGMA query_only = ON")  # every write now fails
+    await store.driver.connection.execute("PRAGMA query_only = ON")  # every write now fails
     caplog.set_level(logging.ERROR)
     for _ in range(5):
         reply = await engine.ask("Wer ist Liang Wenfeng?", CTX)

@@ -11,6 +11,7 @@ SQLite worker so the run can still end.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import threading
@@ -88,6 +89,20 @@ def postgres() -> Iterator[PostgresServer]:
         server.remove()
 
 
+@contextlib.asynccontextmanager
+async def _postgres_database(server: PostgresServer, folder: Path) -> AsyncIterator[Database]:
+    name = await server.create_database()
+    database = Database("postgresql", folder, server.url(name))
+    try:
+        yield database
+    finally:
+        try:
+            await database.close()
+        finally:
+            if server.running():
+                await server.drop_database(name)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """An empty database on each backend in turn; its stores are closed after the test."""
@@ -98,17 +113,15 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Da
         finally:
             await database.close()
         return
-    server: PostgresServer = request.getfixturevalue("postgres")
-    name = await server.create_database()
-    database = Database("postgresql", tmp_path, server.url(name))
-    try:
+    async with _postgres_database(request.getfixturevalue("postgres"), tmp_path) as database:
         yield database
-    finally:
-        try:
-            await database.close()
-        finally:
-            if server.running():
-                await server.drop_database(name)
+
+
+@pytest.fixture
+async def pg_db(postgres: PostgresServer, tmp_path: Path) -> AsyncIterator[Database]:
+    """An empty PostgreSQL database (for what only PostgreSQL has: replicas, restarts)."""
+    async with _postgres_database(postgres, tmp_path) as database:
+        yield database
 
 
 async def close_all(*closers: Callable[[], Awaitable[object]]) -> None:

@@ -88,7 +88,9 @@ class PostgresDriver(Driver):
             await _migrate(url, where, connect_timeout)
             pool = await asyncpg.create_pool(
                 url,
-                min_size=1,
+                # No floor to keep: asyncpg would retry it in the background during an
+                # outage, logging a traceback each time. Opening has connected already.
+                min_size=0,
                 max_size=pool_size,
                 timeout=connect_timeout,
                 command_timeout=command_timeout,

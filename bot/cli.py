@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from bot.config import Settings, load_settings
+from bot.config import Settings, load_settings, postgres_url
 from bot.domain.models import Language, as_language
 from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine
@@ -42,6 +42,13 @@ def _user_id(value: str) -> str:
     if not re.fullmatch(r"[0-9]{1,20}", value):
         raise argparse.ArgumentTypeError("must be the numeric user id")
     return str(int(value))
+
+
+def _postgres_url(value: str) -> str:
+    try:
+        return postgres_url(value)
+    except ValueError as exc:  # never argparse's own message: it would echo the password
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -96,6 +103,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--user", required=True, type=_user_id, metavar="ID", help="numeric user id")
 
     sub.add_parser("health", help="probe the running bot's /healthz (for container health checks)")
+
+    p = sub.add_parser(
+        "migrate-db", help="copy the SQLite database (DATABASE_PATH) into PostgreSQL"
+    )
+    p.add_argument(
+        "--to",
+        type=_postgres_url,
+        metavar="URL",
+        help="postgresql://USER:PASSWORD@HOST/DATABASE (default: DATABASE_URL)",
+    )
+    p.add_argument("--force", action="store_true", help="replace the rows the target holds")
 
     p = sub.add_parser("sync-commands", help="register the Discord slash commands and exit")
     p.add_argument("--guild", type=int, help="only in this guild (instant, for testing)")
@@ -182,21 +200,70 @@ def cmd_check(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
 
 async def _open_store(settings: Settings) -> Store:
     """The bot's database; never creates one (or a new hashing key) from a report."""
-    from bot.storage import Store
-    from bot.storage.hashing import key_path_for
+    from bot.runtime.services import open_store
 
-    path = settings.database_path
-    if not path.is_file():
-        raise _UsageError(f"no database at {path} (DATABASE_PATH); has the bot run yet?")
-    if not key_path_for(path).is_file():
-        raise _UsageError(
-            f"hashing key {key_path_for(path)} is missing: restore it from the backup "
-            "(without it no stored row can be tied to a user)"
-        )
+    if settings.database_url is None:
+        path = settings.database_path
+        if not path.is_file():
+            raise _UsageError(f"no database at {path} (DATABASE_PATH); has the bot run yet?")
+        _sqlite_key(settings)
     try:
-        return await Store.open(path)
+        return await open_store(settings)
     except StorageError as exc:
         raise _UsageError(str(exc)) from None
+
+
+def _sqlite_key(settings: Settings) -> Path:
+    """The key the SQLite installation hashes with: HASH_KEY_FILE, or ``<database>.key``."""
+    from bot.storage.hashing import key_path_for, load_or_create_key, read_key_file
+
+    path = settings.database_path
+    beside = key_path_for(path)
+    chosen = settings.hash_key_file
+    if chosen is None:
+        if not beside.is_file():
+            raise _UsageError(
+                f"hashing key {beside} is missing: restore it from the backup "
+                "(without it no stored row can be tied to a user)"
+            )
+        return beside
+    if beside.is_file():
+        try:
+            same = load_or_create_key(beside) == read_key_file(chosen)
+        except (OSError, ValueError) as exc:
+            raise _UsageError(f"hashing key {beside}: {exc}") from None
+        if not same:
+            raise _UsageError(
+                f"HASH_KEY_FILE {chosen} is not the key of {path} ({beside}): the copied "
+                f"hashes would not match; set HASH_KEY_FILE={beside}"
+            )
+    return chosen
+
+
+async def cmd_migrate_db(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    """Copy DATABASE_PATH's rows into PostgreSQL; print the rows per table, and the key."""
+    from bot.storage.postgres import redact
+    from bot.storage.transfer import copy_sqlite_to_postgres
+
+    target = settings.database_url.get_secret_value() if settings.database_url else None
+    url = args.to or target
+    if url is None:
+        raise _UsageError("migrate-db: give the target with --to postgresql://… or DATABASE_URL")
+    path = settings.database_path
+    if not path.is_file():
+        raise _UsageError(f"no database at {path} (DATABASE_PATH): nothing to copy")
+    key = _sqlite_key(settings)
+    try:
+        counts = await copy_sqlite_to_postgres(path, url, replace=args.force)
+    except StorageError as exc:
+        raise _UsageError(str(exc)) from None
+    summary = ", ".join(f"{table} {count}" for table, count in counts.items())
+    out.write(f"copied {path} to {redact(url)}: {summary}\n")
+    out.write(
+        f"now run the bot with DATABASE_URL and HASH_KEY_FILE={key.resolve()} (the key "
+        "these rows were hashed with), the same for every replica\n"
+    )
+    return EXIT_OK
 
 
 async def cmd_misses(
@@ -325,6 +392,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return asyncio.run(cmd_stats(settings, args, out))
         if args.command == "forget":
             return asyncio.run(cmd_forget(settings, args, out))
+        if args.command == "migrate-db":
+            return asyncio.run(cmd_migrate_db(settings, args, out))
         if args.command == "misses" and args.export is not None and args.export.exists():
             raise _UsageError(f"{args.export} exists; choose a new file (it may hold edits)")
         from bot.runtime.services import build_chat, build_engine
@@ -343,6 +412,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except KnowledgeError as exc:
         print(exc, file=sys.stderr)
         return EXIT_FINDINGS
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
     except _UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -16,8 +16,16 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Literal
+from urllib.parse import parse_qs, urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.chat.ratelimit import Rate
@@ -25,6 +33,7 @@ from bot.domain.models import Language
 from bot.engine.decision import Thresholds
 from bot.engine.engine import EngineOptions
 from bot.errors import ConfigError
+from bot.storage.hashing import MAKE_KEY, read_key_file
 
 DEFAULTS_FILE = Path("/etc/deepseek-faq-bot/defaults.env")
 
@@ -38,6 +47,19 @@ def _check_url(value: str | None, schemes: tuple[str, ...]) -> str | None:
     return value
 
 
+def postgres_url(value: str) -> str:
+    """A ``postgresql://`` (or ``postgres://``) URL, stripped; ValueError (without the URL,
+    which may hold a password) for anything else."""
+    url = value.strip()
+    scheme, separator, rest = url.partition("://")
+    if not separator or scheme.lower() not in ("postgresql", "postgres") or not rest:
+        raise ValueError(
+            "must be a PostgreSQL URL, postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+            " (postgres:// works too); leave it unset for SQLite"
+        )
+    return url
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8-sig", extra="ignore", env_ignore_empty=True
@@ -49,6 +71,9 @@ class Settings(BaseSettings):
     discord_api_base_url: str | None = None
     discord_gateway_url: str | None = None
     database_path: Path = Path("data/bot.sqlite3")
+    # postgresql://…: PostgreSQL instead of SQLite (several replicas); wins over DATABASE_PATH.
+    database_url: SecretStr | None = None
+    hash_key_file: Path | None = None  # required with DATABASE_URL; else <database>.key
     knowledge_dir: Path | None = None
     default_language: Language = "de"
     log_level: str = "INFO"
@@ -114,6 +139,29 @@ class Settings(BaseSettings):
     def _ws_url(cls, value: str | None) -> str | None:
         return _check_url(value, ("ws", "wss"))
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        return None if value is None else SecretStr(postgres_url(value.get_secret_value()))
+
+    @field_validator("hash_key_file")
+    @classmethod
+    def _key_file(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            read_key_file(value)  # a ValueError names the file and the problem, not the key
+        return value
+
+    @model_validator(mode="after")
+    def _key_for_replicas(self) -> Settings:
+        if self.database_url is not None and self.hash_key_file is None:
+            raise ValueError(
+                "HASH_KEY_FILE: required with DATABASE_URL: the file with the key user and"
+                " chat ids are hashed with, the same file for every replica (moving from"
+                " SQLite: its <database>.key; new: make one with"
+                f" {MAKE_KEY} > FILE)"
+            )
+        return self
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
@@ -134,7 +182,19 @@ class Settings(BaseSettings):
     def secrets(self) -> list[str]:
         """Every secret value, for log redaction."""
         values = [self.discord_token, self.telegram_token, self.telegram_webhook_secret]
-        return [v.get_secret_value() for v in values if v is not None]
+        found = [v.get_secret_value() for v in values if v is not None]
+        if self.database_url is not None:
+            url = self.database_url.get_secret_value()
+            found.append(url)
+            parts = urlsplit(url)
+            found += [parts.password or "", *parse_qs(parts.query).get("password", [])]
+        found = [value for value in found if value]
+        return found
+
+    @property
+    def database_variable(self) -> str:
+        """The variable that chose the database, for messages."""
+        return "DATABASE_URL" if self.database_url is not None else "DATABASE_PATH"
 
     def engine_options(self) -> EngineOptions:
         return EngineOptions(
@@ -181,7 +241,7 @@ def load_settings(
     except ValidationError as exc:
         parts = []
         for err in exc.errors():
-            name = str(err["loc"][0]).upper() if err["loc"] else "settings"
             msg = err["msg"].removeprefix("Value error, ")
-            parts.append(f"{name}: {msg}")
+            # A check across variables names them in its message.
+            parts.append(f"{str(err['loc'][0]).upper()}: {msg}" if err["loc"] else msg)
         raise ConfigError("configuration error: " + "; ".join(parts)) from None

@@ -1,4 +1,6 @@
-"""Shared fixtures: the shipped knowledge, an engine over it, scratch copies to break.
+"""Shared fixtures: the shipped knowledge, an engine over it, scratch copies to break, and
+databases on both backends (``db``: a SQLite file, then a database on a PostgreSQL
+server this session starts; see tests/databases.py).
 
 Every test must close what it opens: :func:`_closes_what_it_opens` fails a test that
 leaves a thread running (an unclosed database connection keeps the interpreter alive
@@ -9,6 +11,8 @@ SQLite worker so the run can still end.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import shutil
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -20,6 +24,7 @@ import pytest
 from bot.engine.engine import Engine
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
 from bot.storage import Store
+from tests.databases import Database, PostgresServer, unavailable
 
 REPO = Path(__file__).resolve().parent.parent
 OpenStore = Callable[..., Awaitable[Store]]
@@ -58,6 +63,65 @@ async def open_store(tmp_path: Path) -> AsyncIterator[OpenStore]:
     finally:
         for store in reversed(opened):
             await store.close()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for the whole session, on 127.0.0.1 and a free port.
+
+    Skipped where no server can be started; in CI (``CI=true``, where .ci/run installs
+    PostgreSQL) that is a failure instead, so the PostgreSQL tests cannot quietly go.
+    """
+    reason = unavailable()
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must run the PostgreSQL tests: {reason}")
+        pytest.skip(reason)
+    server = PostgresServer()
+    try:
+        server.init()
+        server.start()
+        server.create_role()
+        yield server
+    finally:
+        if server.running():
+            server.stop()
+        server.remove()
+
+
+@contextlib.asynccontextmanager
+async def _postgres_database(server: PostgresServer, folder: Path) -> AsyncIterator[Database]:
+    name = await server.create_database()
+    database = Database("postgresql", folder, server.url(name))
+    try:
+        yield database
+    finally:
+        try:
+            await database.close()
+        finally:
+            if server.running():
+                await server.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """An empty database on each backend in turn; its stores are closed after the test."""
+    if request.param == "sqlite":
+        database = Database("sqlite", tmp_path)
+        try:
+            yield database
+        finally:
+            await database.close()
+        return
+    async with _postgres_database(request.getfixturevalue("postgres"), tmp_path) as database:
+        yield database
+
+
+@pytest.fixture
+async def pg_db(postgres: PostgresServer, tmp_path: Path) -> AsyncIterator[Database]:
+    """An empty PostgreSQL database (for what only PostgreSQL has: replicas, restarts)."""
+    async with _postgres_database(postgres, tmp_path) as database:
+        yield database
 
 
 async def close_all(*closers: Callable[[], Awaitable[object]]) -> None:

@@ -277,8 +277,10 @@ async def test_a_full_database_logs_once_per_interval_and_recovers(
     store = await open_store(db, flush_interval=0.01, error_log_interval=60, ticker=lambda: now[0])
     engine = Engine(knowledge, sink=store)
     ctx = AskContext("telegram", "-100", "7")
-    (pages,) = (await (await store._conn.execute("PRAGMA page_count")).fetchone()) or (0,)
-    await store._conn.execute(f"PRAGMA max_page_count = {pages}")
+    (pages,) = (await (await store.driver.connection.execute("PRAGMA page_count")).fetchone()) or (
+        0,
+    )
+    await store.driver.connection.execute(f"PRAGMA max_page_count = {pages}")
     caplog.set_level(logging.ERROR, logger="bot.storage")
     for n in range(60):
         reply = await engine.ask("Wie wird das Wetter in Quxlingen? " * 14 + str(n), ctx)
@@ -295,7 +297,7 @@ async def test_a_full_database_logs_once_per_interval_and_recovers(
     await store.flush()
     errors = [r.getMessage() for r in caplog.records if STORAGE_ERROR in r.getMessage()]
     assert len(errors) == 2 and "more since last report" in errors[1]
-    await store._conn.execute(f"PRAGMA max_page_count = {pages * 100}")  # space again
+    await store.driver.connection.execute(f"PRAGMA max_page_count = {pages * 100}")  # space again
     await store.record_feedback(ctx, "last", "people.liang_wenfeng", True)
     assert store.healthy
     await store.close()

@@ -79,9 +79,9 @@ class ChatStore(Protocol):
 
 
 class Gate(Protocol):
-    """Flood control (bot.chat.ratelimit.FloodGate)."""
+    """Flood control (bot.chat.ratelimit: FloodGate, or SharedFloodGate with replicas)."""
 
-    def check(self, platform: str, chat_id: object, user_id: object) -> Verdict: ...
+    async def verdict(self, platform: str, chat_id: object, user_id: object) -> Verdict: ...
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ class ChatService:
                 return self._complete(caller, request)
             if isinstance(request, Click):
                 return await self._click(caller, request.payload)
-            verdict = self.gate.check(caller.platform, caller.chat_id, caller.user_id)
+            verdict = await self.gate.verdict(caller.platform, caller.chat_id, caller.user_id)
             if verdict is not Verdict.ALLOW:
                 text = request.text if isinstance(request, Ask) else ""
                 return await self._flooded(caller, verdict, text)
@@ -323,7 +323,7 @@ class ChatService:
             return await self._feedback(caller, lang, action)
         if action is None:
             return [Toast(Notice("unavailable"), lang)]  # forged, or from an old version
-        verdict = self.gate.check(caller.platform, caller.chat_id, caller.user_id)
+        verdict = await self.gate.verdict(caller.platform, caller.chat_id, caller.user_id)
         if verdict is not Verdict.ALLOW:
             notice = Notice("rate_limited") if verdict is Verdict.NOTIFY else None
             return [Toast(notice, lang)]

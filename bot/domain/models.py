@@ -31,6 +31,8 @@ class AskContext:
     chat_id: str | None = None
     user_id: str | None = None
     language: Language | None = None  # forced answer language (CLI --lang, chat setting)
+    # The platform's id of the event asked in (e.g. a message id): logged once per event.
+    event_id: str | None = None
 
 
 @dataclass(frozen=True)

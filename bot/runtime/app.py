@@ -74,7 +74,7 @@ class Runtime:
         try:
             self.services = services = await open_services(self.settings)
         except StorageError as exc:
-            raise StartupError(f"DATABASE_PATH: {exc}") from None
+            raise StartupError(f"{self.settings.database_variable}: {exc}") from None
         if self.settings.health_port is not None:
             host, port = self.settings.health_host, self.settings.health_port
             state = HealthState(

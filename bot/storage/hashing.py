@@ -1,8 +1,10 @@
 """Keyed hashes of chat and user ids, so the database never holds a raw id.
 
-The key is created on first start beside the database (mode 0600). Without
-the key a hash cannot be linked back to an account, and deleting the key
-unlinks every stored row at once.
+With SQLite the key is created on first start beside the database (mode 0600),
+unless ``HASH_KEY_FILE`` names one; with PostgreSQL ``HASH_KEY_FILE`` is required,
+the same file for every replica. Without the key a hash cannot be linked back to an
+account, and deleting the key unlinks every stored row at once. No message here
+ever holds a key's content.
 """
 
 from __future__ import annotations
@@ -17,6 +19,38 @@ from pathlib import Path
 
 def key_path_for(database: Path) -> Path:
     return database.with_name(database.name + ".key")
+
+
+KEY_BYTES = 32
+MAKE_KEY = "python -c 'import secrets; print(secrets.token_hex(32))'"
+
+
+def read_key_file(path: Path) -> bytes:
+    """The key in a given file (``HASH_KEY_FILE``): 32 bytes as 64 hex digits.
+
+    Never created here: a missing, unreadable or malformed file is a ValueError with one
+    line naming the file and the reason.
+    """
+    try:
+        text = path.read_text(encoding="ascii")
+    except FileNotFoundError:
+        raise ValueError(f"{path} does not exist") from None
+    except IsADirectoryError:
+        raise ValueError(f"{path} is a directory, not a key file") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        text = ""
+    try:
+        key = bytes.fromhex(text.strip())
+    except ValueError:
+        key = b""
+    if len(key) != KEY_BYTES:
+        raise ValueError(
+            f"{path} must hold {KEY_BYTES} random bytes as {KEY_BYTES * 2} hex digits"
+            f" (make one with {MAKE_KEY})"
+        )
+    return key
 
 
 def load_or_create_key(path: Path) -> bytes:

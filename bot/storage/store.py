@@ -1,55 +1,33 @@
-"""The bot's database: one aiosqlite connection, WAL, and a batched writer.
+"""The bot's data, on either backend: question log, feedback, chat settings, and what
+several replicas share (claimed updates, flood counters); ids only as keyed hashes.
 
-Question-log rows are queued and written in batches by a background task,
-so storage never sits on the reply path. Writes a user is told about
-(feedback, /forget, a language change) are awaited until committed.
-A storage failure (read-only file, full disk) never stops answering: it is
-logged at most once per interval and reported by :attr:`Store.healthy`.
+Everything the bot does with its data lives here once; a :class:`Driver` runs the SQL
+on SQLite (the default, one file) or PostgreSQL (``DATABASE_URL``, for replicas).
+Question-log rows go through the batching :class:`BatchWriter`; writes a user is
+told about (feedback, /forget, a language change) are awaited until committed. A
+storage failure never stops answering: it is logged at most once per interval and
+reported by :attr:`Store.healthy`; reads and the few direct writes raise
+:class:`StorageError`, which the chat service answers with an apology.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
-import logging
-import os
-import sqlite3
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import aiosqlite
 
 from bot.domain.models import AskContext, Language, Outcome, Reply, as_language
 from bot.domain.stats import CloseCall, MissedQuestion, PickedSuggestion, Stats
 from bot.errors import StorageError
-from bot.storage.hashing import IdHasher, key_path_for, load_or_create_key
-from bot.storage.migrations import LATEST, MIGRATIONS
-
-log = logging.getLogger(__name__)
+from bot.storage.driver import Driver, Params, Row, Statement
+from bot.storage.hashing import IdHasher, key_path_for, load_or_create_key, read_key_file
+from bot.storage.writer import BatchWriter
 
 QUESTION_TEXT_LIMIT = 500  # characters of a missed question kept for curation
+CLAIM_KEEP_DAYS = 2  # Telegram keeps an undelivered update for 24 hours at most
 _KEEP_TEXT = {Outcome.FALLBACK, Outcome.CLOSE_CALL}
-
-
-Statement = tuple[str, Sequence[Any]]
-
-
-@dataclass
-class _Write:
-    statements: list[Statement]
-    done: asyncio.Future[None] | None = None
-
-
-@dataclass
-class _Flush:
-    done: asyncio.Future[None]
-
-
-_STOP = object()
 
 
 def _utc(now: dt.datetime) -> str:
@@ -59,7 +37,7 @@ def _utc(now: dt.datetime) -> str:
 class Store:
     def __init__(
         self,
-        conn: aiosqlite.Connection,
+        driver: Driver,
         hasher: IdHasher,
         *,
         flush_interval: float = 0.2,
@@ -67,53 +45,97 @@ class Store:
         error_log_interval: float = 60.0,
         clock: Callable[[], dt.datetime] | None = None,
         ticker: Callable[[], float] = time.monotonic,
+        language_cache_seconds: float | None = None,
     ) -> None:
-        """``clock`` dates rows; ``ticker`` paces the error log (both settable for tests)."""
-        self._conn = conn
+        """``clock`` dates rows and places flood windows; ``ticker`` paces the error log
+        and the language cache (both settable for tests). ``language_cache_seconds``:
+        how long a chat's /lang setting is remembered (None: until changed here, right for
+        one process; with replicas another one may change it)."""
+        self.driver = driver
         self.hash = hasher
-        self._flush_interval = flush_interval
-        self._batch_size = batch_size
-        self._error_log_interval = error_log_interval
-        self._last_error_log = float("-inf")
-        self._suppressed_errors = 0
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._ticker = ticker
-        self._queue: asyncio.Queue[Any] = asyncio.Queue()
-        self._languages: dict[tuple[str, str], Language | None] = {}
-        self._writer: asyncio.Task[None] | None = None
+        self._writer = BatchWriter(
+            driver,
+            flush_interval=flush_interval,
+            batch_size=batch_size,
+            error_log_interval=error_log_interval,
+            ticker=ticker,
+        )
+        self._language_ttl = language_cache_seconds
+        self._languages: dict[tuple[str, str], tuple[Language | None, float]] = {}
         self._closed = False
-        self.healthy = True
-        self.dropped_rows = 0
 
     # -- life cycle ----------------------------------------------------------------
 
     @classmethod
-    async def open(cls, path: Path | str, **options: Any) -> Store:
+    async def open(cls, path: Path | str, *, key_file: Path | None = None, **options: Any) -> Store:
+        """SQLite at ``path``, migrated. Ids are hashed with ``key_file`` (HASH_KEY_FILE,
+        which must exist) or else with ``<path>.key``, created on first start."""
+        from bot.storage.sqlite import SqliteDriver
+
         path = Path(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            key = load_or_create_key(key_path_for(path))
-            _create_private(path)
-            conn = await aiosqlite.connect(path, isolation_level=None)
-        except (OSError, ValueError, sqlite3.Error) as exc:
+            if key_file is None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                key = load_or_create_key(key_path_for(path))
+            else:
+                key = read_key_file(key_file)
+        except (OSError, ValueError) as exc:
             raise StorageError(f"cannot open database {path}: {exc}") from exc
+        return cls._started(await SqliteDriver.open(path), key, options)
+
+    @classmethod
+    async def open_postgres(
+        cls,
+        url: str,
+        *,
+        key_file: Path,
+        pool_size: int = 10,
+        connect_timeout: float = 5.0,
+        command_timeout: float = 10.0,
+        **options: Any,
+    ) -> Store:
+        """PostgreSQL at ``url`` (migrated under an advisory lock); ids hashed with
+        ``key_file``, the same file for every replica."""
+        from bot.storage.postgres import PostgresDriver
+
         try:
-            await conn.execute("PRAGMA busy_timeout = 5000")
-            await conn.execute("PRAGMA journal_mode = WAL")
-            await conn.execute("PRAGMA synchronous = NORMAL")
-            await _migrate(conn, path)
-        except (sqlite3.Error, StorageError) as exc:
-            await conn.close()
-            if isinstance(exc, StorageError):
-                raise
-            raise StorageError(f"cannot prepare database {path}: {exc}") from exc
-        store = cls(conn, IdHasher(key), **options)
+            key = read_key_file(key_file)
+        except ValueError as exc:
+            raise StorageError(str(exc)) from None
+        driver = await PostgresDriver.open(
+            url,
+            pool_size=pool_size,
+            connect_timeout=connect_timeout,
+            command_timeout=command_timeout,
+        )
+        options.setdefault("language_cache_seconds", 5.0)
+        return cls._started(driver, key, options)
+
+    @classmethod
+    def _started(cls, driver: Driver, key: bytes, options: dict[str, Any]) -> Store:
+        store = cls(driver, IdHasher(key), **options)
         store.start()
         return store
 
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.driver.backend
+
+    @property
+    def healthy(self) -> bool:
+        """False since a write failed, until one succeeds again."""
+        return self._writer.healthy
+
+    @property
+    def dropped_rows(self) -> int:
+        """Queued rows lost to failed batches (nobody waited for them)."""
+        return self._writer.dropped_rows
+
     def start(self) -> None:
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._write_loop(), name="storage-writer")
+        self._writer.start()
 
     async def close(self) -> None:
         """Write everything queued, then close the connection; a second call does nothing."""
@@ -121,116 +143,45 @@ class Store:
             return
         self._closed = True
         try:
-            if self._writer is not None:
-                self._queue.put_nowait(_STOP)
-                await self._writer
-                self._writer = None
+            await self._writer.stop()
         finally:
-            await self._conn.close()
+            await self.driver.close()
 
     async def flush(self) -> None:
         """Wait until everything queued so far is committed (or failed)."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Flush(done))
-        await done
-
-    # -- writer --------------------------------------------------------------------
-
-    async def _write_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        stopping = False
-        while not stopping:
-            item = await self._queue.get()
-            if item is _STOP:
-                break
-            batch = [item]
-            deadline = loop.time() + self._flush_interval
-            while len(batch) < self._batch_size and not _urgent(batch[-1]):
-                try:
-                    item = self._queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    timeout = deadline - loop.time()
-                    if timeout <= 0:
-                        break
-                    try:
-                        item = await asyncio.wait_for(self._queue.get(), timeout)
-                    except TimeoutError:
-                        break
-                if item is _STOP:
-                    stopping = True
-                    break
-                batch.append(item)
-            await self._commit(batch)
-        # Drain what arrived before the stop.
-        rest = []
-        while not self._queue.empty():
-            item = self._queue.get_nowait()
-            if item is not _STOP:
-                rest.append(item)
-        if rest:
-            await self._commit(rest)
-
-    async def _commit(self, batch: list[Any]) -> None:
-        writes = [w for w in batch if isinstance(w, _Write)]
-        error: BaseException | None = None
-        if writes:
-            try:
-                await self._conn.execute("BEGIN IMMEDIATE")
-                for sql, rows in _grouped(s for w in writes for s in w.statements):
-                    if len(rows) == 1:
-                        await self._conn.execute(sql, rows[0])
-                    else:
-                        await self._conn.executemany(sql, rows)
-                await self._conn.execute("COMMIT")
-                self.healthy = True
-            except (sqlite3.Error, ValueError) as exc:
-                error = exc
-                self.healthy = False
-                self.dropped_rows += sum(len(w.statements) for w in writes if w.done is None)
-                with contextlib.suppress(sqlite3.Error):
-                    await self._conn.execute("ROLLBACK")
-                self._report(exc)
-        for item in batch:
-            done = item.done if isinstance(item, _Write | _Flush) else None
-            if done is None or done.done():
-                continue
-            if error is not None and isinstance(item, _Write):
-                done.set_exception(StorageError(f"write failed: {error}"))
-            else:
-                done.set_result(None)
-
-    def _report(self, exc: BaseException) -> None:
-        now = self._ticker()
-        if now - self._last_error_log >= self._error_log_interval:
-            extra = (
-                f" ({self._suppressed_errors} more since last report)"
-                if self._suppressed_errors
-                else ""
-            )
-            log.error("storage write failed, answering goes on: %s%s", exc, extra)
-            self._last_error_log = now
-            self._suppressed_errors = 0
-        else:
-            self._suppressed_errors += 1
+        await self._writer.flush()
 
     def _enqueue(self, *statements: Statement) -> None:
-        self._queue.put_nowait(_Write(list(statements)))
+        self._writer.enqueue(*statements)
 
     async def _write_now(self, *statements: Statement) -> None:
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Write(list(statements), done))
-        await done
+        await self._writer.write_now(*statements)
+
+    async def _write_returning(self, sql: str, params: Params) -> list[Row]:
+        """One atomic statement whose answer someone waits for, outside the batches."""
+        try:
+            rows = await self.driver.fetch(sql, params)
+        except StorageError as exc:
+            self._writer.failed(exc)
+            raise
+        self._writer.succeeded()
+        return rows
+
+    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return await self.driver.fetch(sql, params)
 
     # -- question log (the engine's sink) ------------------------------------------
 
     def record_question(self, ctx: AskContext, reply: Reply, latency_ms: float) -> None:
+        """Queue one question-log row; the same platform event (``ctx.event_id``)
+        delivered again, to this replica or another, keeps the one row."""
         keep_text = reply.outcome in _KEEP_TEXT
         close_call = reply.outcome is Outcome.CLOSE_CALL and bool(reply.id)
         self._enqueue(
             (
                 "INSERT INTO questions (asked_at, platform, chat_hash, user_hash, language,"
-                " intent, score, outcome, question, latency_ms, reply_id)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " intent, score, outcome, question, latency_ms, reply_id, event_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (
                     _utc(self._clock()),
                     ctx.platform,
@@ -243,6 +194,7 @@ class Store:
                     reply.question[:QUESTION_TEXT_LIMIT] if keep_text else None,
                     round(latency_ms, 3),
                     reply.id[:16] if close_call else None,
+                    None if ctx.event_id is None else str(ctx.event_id)[:64],
                 ),
             )
         )
@@ -255,18 +207,27 @@ class Store:
         if chat is None:
             return None
         key = (ctx.platform, chat)
-        if key not in self._languages:
-            try:
-                async with self._conn.execute(
-                    "SELECT language FROM chat_settings WHERE platform = ? AND chat_hash = ?",
-                    key,
-                ) as cur:
-                    row = await cur.fetchone()
-            except sqlite3.Error as exc:
-                self._report(exc)
-                return None
-            self._languages[key] = as_language(row[0]) if row else None
-        return self._languages[key]
+        cached = self._languages.get(key)
+        now = self._ticker()
+        if cached is not None and (self._language_ttl is None or now < cached[1]):
+            return cached[0]
+        try:
+            rows = await self._rows(
+                "SELECT language FROM chat_settings WHERE platform = ? AND chat_hash = ?", key
+            )
+        except StorageError as exc:
+            self._writer.report(exc)
+            return None
+        language = as_language(rows[0][0]) if rows else None
+        self._remember_language(key, language)
+        return language
+
+    def _remember_language(self, key: tuple[str, str], language: Language | None) -> None:
+        ttl = self._language_ttl
+        self._languages[key] = (language, float("inf") if ttl is None else self._ticker() + ttl)
+        if len(self._languages) > 50_000:  # bounded: forget the oldest half
+            for old in list(self._languages)[:25_000]:
+                del self._languages[old]
 
     async def set_chat_language(self, ctx: AskContext, language: Language | None) -> None:
         chat = self.hash(ctx.platform, "chat", ctx.chat_id)
@@ -280,7 +241,7 @@ class Store:
                 (ctx.platform, chat, language, _utc(self._clock())),
             )
         )
-        self._languages[(ctx.platform, chat)] = language
+        self._remember_language((ctx.platform, chat), language)
 
     # -- feedback and picks --------------------------------------------------------
 
@@ -320,8 +281,8 @@ class Store:
                     " ORDER BY id DESC LIMIT 1",
                     (platform, reply_id[:16]),
                 )
-            except sqlite3.Error as exc:
-                self._report(exc)
+            except StorageError as exc:
+                self._writer.report(exc)
                 return None
             if rows:
                 question, language, user = rows[0]
@@ -362,7 +323,7 @@ class Store:
     # -- privacy -------------------------------------------------------------------
 
     async def forget_user(self, platform: str, user_id: str | int) -> None:
-        """Delete every row tied to one user (questions, feedback, picks)."""
+        """Delete every row tied to one user (questions, feedback, picks, flood counters)."""
         user = self.hash(platform, "user", str(user_id))
         await self._write_now(
             ("DELETE FROM questions WHERE platform = ? AND user_hash = ?", (platform, user)),
@@ -371,15 +332,21 @@ class Store:
                 "DELETE FROM suggestion_picks WHERE platform = ? AND user_hash = ?",
                 (platform, user),
             ),
+            ("DELETE FROM flood_hits WHERE key LIKE ?", (f"{platform}:user:{user}:%",)),
         )
 
     async def purge(self, older_than_days: int) -> None:
-        """Delete log rows older than the retention period."""
-        cutoff = _utc(self._clock() - dt.timedelta(days=older_than_days))
+        """Delete log rows older than the retention period, update claims older than
+        :data:`CLAIM_KEEP_DAYS` (or the retention, if shorter) and ended flood windows."""
+        now = self._clock()
+        cutoff = _utc(now - dt.timedelta(days=older_than_days))
+        claims = _utc(now - dt.timedelta(days=min(older_than_days, CLAIM_KEEP_DAYS)))
         await self._write_now(
             ("DELETE FROM questions WHERE asked_at < ?", (cutoff,)),
             ("DELETE FROM feedback WHERE given_at < ?", (cutoff,)),
             ("DELETE FROM suggestion_picks WHERE picked_at < ?", (cutoff,)),
+            ("DELETE FROM update_claims WHERE claimed_at < ?", (claims,)),
+            ("DELETE FROM flood_hits WHERE expires_at < ?", (_utc(now),)),
         )
 
     async def user_rows(self, platform: str, user_id: str | int) -> int:
@@ -394,11 +361,44 @@ class Store:
             total += int(rows[0][0])
         return total
 
-    # -- reading -------------------------------------------------------------------
+    # -- what replicas share ---------------------------------------------------------
 
-    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        async with self._conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+    async def claim_update(self, platform: str, update_id: str | int) -> bool:
+        """Record that a platform update (e.g. a Telegram ``update_id``) is being handled:
+        True for the first claim, False if this or another replica claimed it before.
+
+        Atomic: of any number of replicas claiming one update at once, exactly one gets
+        True. Raises StorageError when the database fails (logged once per interval);
+        the caller chooses between a possible duplicate and a possible loss.
+        """
+        rows = await self._write_returning(
+            "INSERT INTO update_claims (platform, update_id, claimed_at) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING RETURNING 1",
+            (platform, str(update_id)[:64], _utc(self._clock())),
+        )
+        return bool(rows)
+
+    async def count_hit(self, platform: str, kind: str, raw_id: object, seconds: float) -> int:
+        """Count one hit for a user or chat (``kind``; the id is hashed) in the current
+        fixed window of ``seconds`` and return the hits in that window, this one included.
+
+        Windows are aligned to the epoch on the store's clock; the count is atomic, so
+        replicas counting the same key together never both see the same number. Raises
+        StorageError when the database fails (logged once per interval).
+        """
+        hashed = self.hash(platform, kind, str(raw_id))
+        now = self._clock().timestamp()
+        bucket = int(now // seconds)
+        ends = dt.datetime.fromtimestamp((bucket + 1) * seconds, dt.UTC)
+        rows = await self._write_returning(
+            "INSERT INTO flood_hits (key, bucket, expires_at, hits) VALUES (?, ?, ?, 1)"
+            " ON CONFLICT (key, bucket) DO UPDATE SET hits = flood_hits.hits + 1"
+            " RETURNING hits",
+            (f"{platform}:{kind}:{hashed}:{seconds:g}", bucket, _utc(ends)),
+        )
+        return int(rows[0][0])
+
+    # -- reading -------------------------------------------------------------------
 
     async def missed_questions(self, days: int) -> list[MissedQuestion]:
         """Fallbacks and close calls of the last ``days`` days, oldest first."""
@@ -444,7 +444,7 @@ class Store:
         feedback = await self._rows(
             "SELECT intent, SUM(helpful), SUM(1 - helpful) AS bad FROM feedback"
             " WHERE given_at >= ? GROUP BY intent"
-            " ORDER BY CAST(SUM(helpful) AS REAL) / COUNT(*), bad DESC, intent",
+            " ORDER BY CAST(SUM(helpful) AS DOUBLE PRECISION) / COUNT(*), bad DESC, intent",
             (since,),
         )
         recent = await self._rows(
@@ -461,46 +461,3 @@ class Store:
             feedback=[(str(i), int(g), int(b)) for i, g, b in feedback],
             recent_unanswered=[str(q) for (q,) in recent],
         )
-
-
-def _create_private(path: Path) -> None:
-    """Create the database file readable by its owner only (it holds missed questions).
-
-    SQLite would create it with the umask's mode (usually 0644); its -wal and -shm
-    files copy the database file's mode.
-    """
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return
-    os.close(fd)
-
-
-def _urgent(item: Any) -> bool:
-    """Someone waits for this item: commit without gathering more."""
-    return isinstance(item, _Flush) or (isinstance(item, _Write) and item.done is not None)
-
-
-def _grouped(statements: Any) -> list[tuple[str, list[Sequence[Any]]]]:
-    """Consecutive statements with the same SQL become one executemany."""
-    groups: list[tuple[str, list[Sequence[Any]]]] = []
-    for sql, params in statements:
-        if groups and groups[-1][0] == sql:
-            groups[-1][1].append(params)
-        else:
-            groups.append((sql, [params]))
-    return groups
-
-
-async def _migrate(conn: aiosqlite.Connection, path: Path) -> None:
-    async with conn.execute("PRAGMA user_version") as cur:
-        row = await cur.fetchone()
-    version = int(row[0]) if row else 0
-    if version > LATEST:
-        raise StorageError(
-            f"database {path} has schema version {version}, newer than this bot ({LATEST})"
-        )
-    for number in range(version + 1, LATEST + 1):
-        script = MIGRATIONS[number - 1]
-        await conn.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
-        log.info("database migrated to schema version %d", number)

@@ -85,6 +85,36 @@ def test_chat_reads_questions_and_picks_suggestions() -> None:
     assert "Zhejiang" in result.stdout and "Quellen" in result.stdout
 
 
+def test_chat_understands_small_talk_help_and_follow_ups() -> None:
+    lines = ["Hallo", "Hilfe", "Wer ist Sam Altman?", "Und Elon Musk?", "danke", "/quit"]
+    result = _run("chat", stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Hallo!" in out  # a greeting back, not "not in my sources"
+    assert "Darauf finde ich in meinen Quellen keine Antwort" not in out
+    assert "Kosten" in out and "/topics" in out  # the help: topics and commands
+    assert "Zu: Was sagt Elon Musk zu DeepSeek?" in out  # the follow-up, resolved
+    assert "Gern geschehen" in out
+
+
+def test_chat_has_no_flood_limit_for_the_one_person_at_the_terminal() -> None:
+    result = _run("chat", stdin="Wer ist Liang Wenfeng?\n" * 12 + "/quit\n")
+    assert result.returncode == 0 and result.stdout.count("Zhejiang") == 12
+
+
+def test_ask_conversation_carries_context_from_line_to_line() -> None:
+    lines = "Wer ist Sam Altman?\nUnd Elon Musk?\nhi\n"
+    alone = [json.loads(x) for x in _run("ask", "--json", "-", stdin=lines).stdout.splitlines()]
+    talk = _run("ask", "--json", "--conversation", "-", stdin=lines)
+    assert talk.returncode == 0, talk.stderr
+    replies = [json.loads(x) for x in talk.stdout.splitlines()]
+    assert [r["intent"] for r in replies[:2]] == ["people.sam_altman", "people.elon_musk"]
+    assert replies[1]["resolved"] and "Sam Altman" in replies[1]["resolved"]
+    assert alone[1]["resolved"] is None  # each line on its own without --conversation
+    assert replies[2]["outcome"] == "smalltalk" and replies[2]["sources"] == []
+    assert replies[2]["fallback"] is False and replies[2]["kind"] == "greeting"
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [("DEFAULT_LANGUAGE", "fr"), ("LOG_LEVEL", "LOUD"), ("TELEGRAM_BASE_URL", "ftp://x")],

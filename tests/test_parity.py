@@ -43,6 +43,9 @@ class Driver(Protocol):
 
     def buttons(self, sent: Any) -> list[str]: ...
 
+    def shown(self, sent: Any) -> str:
+        """The text of a sent message, as its reader sees it."""
+
 
 class TelegramDriver:
     def __init__(self, fake: tg.FakeTelegram, bot: RunningBot) -> None:
@@ -86,6 +89,9 @@ class TelegramDriver:
     def buttons(self, sent: tg.Call) -> list[str]:
         return [b["callback_data"] for b in sent.buttons]
 
+    def shown(self, sent: tg.Call) -> str:
+        return tg.parse_html(sent.text)
+
 
 def _at(call: tg.Call) -> float:
     return call.at
@@ -127,6 +133,9 @@ class DiscordDriver:
 
     def buttons(self, sent: dc.Request) -> list[str]:
         return list(sent.custom_ids)
+
+    def shown(self, sent: dc.Request) -> str:
+        return sent.text
 
 
 class Platform:
@@ -230,3 +239,38 @@ async def test_a_did_you_mean_click_after_a_restart_answers_and_is_recorded(
 
 def _user_id(platform: Platform, user: int) -> int:
     return 1000 + user if platform.name == "telegram" else dc.ALICE_ID
+
+
+# -- a conversation, not a questionnaire ----------------------------------------------------
+
+
+async def test_small_talk_help_and_sources_in_free_text(platform: Platform, shared: Engine) -> None:
+    driver = await platform.start(shared)
+    hello = await driver.ask("Hallo!")
+    smalltalk = shared.knowledge.smalltalk
+    assert smalltalk is not None
+    assert smalltalk.examples.de[0] in driver.shown(hello)  # a friendly reply with an example
+    assert driver.buttons(hello) == []  # nothing to rate, no sources
+    assert message("sources_label", "de") not in driver.shown(hello)
+    helped = driver.shown(await driver.ask("Hilfe"))
+    assert all(v.title in helped for v in shared.topics("de"))  # the /help topics
+    sources = driver.shown(await driver.ask("Welche Quellen nutzt du?"))
+    assert all(s.title in sources for s in shared.sources("de"))  # the /sources list
+    assert driver.bot.rows("SELECT outcome FROM questions WHERE question IS NOT NULL") == []
+
+
+async def test_a_follow_up_leans_on_the_askers_last_answer_only(
+    platform: Platform, shared: Engine
+) -> None:
+    driver = await platform.start(shared)
+    italy = shared.knowledge.intents["bans.italy"].title.get("de")
+    await driver.ask("Warum hat Italien DeepSeek gesperrt?")
+    other = driver.shown(await driver.ask("Und wann?", user=2))  # someone else in the chat
+    assert italy not in other
+    when = driver.shown(await driver.ask("Und wann?"))
+    assert italy in when  # answered, saying which question it took it for
+    musk = shared.knowledge.intents["people.elon_musk"].title.get("de")
+    await driver.ask("Wer ist Sam Altman?")
+    assert musk in driver.shown(await driver.ask("Und Elon Musk?"))
+    await driver.command("forget")
+    assert italy not in driver.shown(await driver.ask("Und wann?"))  # /forget drops it too

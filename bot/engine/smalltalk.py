@@ -23,7 +23,9 @@ import re
 import unicodedata
 from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
+from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.domain.language import LANGUAGES, Language
@@ -85,7 +87,9 @@ class SmallTalk:
             for kind, entry in data.kinds.items()
             if entry.cues
         }
-        self._words = sorted({w for p in self._phrases for w in p if len(w) >= 4})
+        self._phrase_words = frozenset(w for p in self._phrases for w in p)
+        self._words = sorted(w for w in self._phrase_words if len(w) >= 4)
+        self._spelled = lru_cache(maxsize=8192)(self._spelled_uncached)
 
     def classify(
         self,
@@ -151,22 +155,25 @@ class SmallTalk:
 
     # -- internals -------------------------------------------------------------------
 
-    def _spelled(self, word: str) -> str:
+    def _spelled_uncached(self, word: str) -> str:
         """The phrase word a typed word stands for (one typo in a longer word, letters
         stretched in chat: "heyyy", "daaanke"), or itself."""
         if word in self._vocabulary or word in self._fillers:
             return word
         squeezed = _STRETCHED.sub(r"\1", word)
-        if squeezed != word and any(squeezed in phrase for phrase in self._phrases):
+        if squeezed != word and squeezed in self._phrase_words:
             return squeezed
-        if len(word) < 4:
-            return word
-        if any(word in phrase for phrase in self._phrases):
+        if len(word) < 4 or word in self._phrase_words:
             return word
         near = [
             known
-            for known in self._words
-            if abs(len(known) - len(word)) <= 1 and DamerauLevenshtein.distance(word, known) <= 1
+            for known, _, _ in process.extract(
+                word,
+                self._words,
+                scorer=DamerauLevenshtein.distance,
+                score_cutoff=1,
+                limit=None,
+            )
         ]
         # A word that is a phrase by itself first ("danek" is "danke", not "dank"), then one
         # of the same length.

@@ -221,6 +221,12 @@ class Engine:
                 # It leans on the question before, which decides what it means: "Wie alt
                 # ist er?" on its own would be a guess at who "er" is.
                 match = self.matcher.match(question, detected, leaning.words)
+                if (
+                    match.best is not None
+                    and match.best.intent == context.intent
+                    and self.matcher.asks_beyond(context.intent, tokens, detected)
+                ):
+                    match = self._beyond(match, context.intent)
                 reply = self._reply(question, lang, match)
                 return replace(reply, resolved=leaning.text, about=reply.title)
         subject = bare_subject(
@@ -241,6 +247,15 @@ class Engine:
         ):
             reply = replace(reply, about=reply.title)  # "Zu: ...": say what it answers
         return reply
+
+    def _beyond(self, match: Match, given: str) -> Match:
+        """A follow-up that asks ("Wieso so wenige?") and lands on the answer just given:
+        the person wants more than it says, so offer the other candidates instead."""
+        th = self.matcher.thresholds
+        others = tuple(c for c in match.ranked if c.intent != given and c.score >= th.suggest)
+        if not others:
+            return Match(Outcome.FALLBACK, None, (), match.ranked)
+        return Match(Outcome.CLOSE_CALL, others[0], others[: th.max_suggestions], match.ranked)
 
     def _picked(
         self, question: str, context: Conversation, number: int, forced: Language | None

@@ -353,6 +353,12 @@ class Matcher:
     def is_question_word(self, word: str) -> bool:
         return word in INTERROGATIVES or self.normalizer.concept_of(word) in QUESTION_CONCEPTS
 
+    def asks_beyond(self, intent: str, words: Sequence[tuple[str, bool]], lang: Language) -> bool:
+        """Whether the words ask a question (why, when, how many...) that ``intent``'s
+        questions never ask: "Wieso so wenige?" of the chip count."""
+        asked = {t.key for t in self.terms("", lang, list(words)) if t.key in QUESTION_CONCEPTS}
+        return bool(asked - self._strong[self.ids.index(intent)])
+
     @property
     def spellings(self) -> frozenset[str]:
         """Every word as the knowledge spells it (folded): what typo correction aims at."""

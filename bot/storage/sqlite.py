@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -42,10 +43,7 @@ class SqliteDriver(Driver):
         except (OSError, *_FAILURES) as exc:
             raise StorageError(f"cannot open database {path}: {exc}") from exc
         try:
-            await conn.execute("PRAGMA busy_timeout = 5000")
-            await conn.execute("PRAGMA journal_mode = WAL")
-            await conn.execute("PRAGMA synchronous = NORMAL")
-            await _migrate(conn, path)
+            await _prepare(conn, path)
         except (*_FAILURES, StorageError) as exc:
             await conn.close()
             if isinstance(exc, StorageError):
@@ -99,6 +97,29 @@ async def _version(conn: aiosqlite.Connection) -> int:
     async with conn.execute("PRAGMA user_version") as cur:
         row = await cur.fetchone()
     return int(row[0]) if row else 0
+
+
+SETUP_SECONDS = 60.0  # how long processes starting at once may wait for each other
+
+
+async def _prepare(conn: aiosqlite.Connection, path: Path) -> None:
+    """WAL mode and the schema. Switching to WAL needs the file to itself, and SQLite
+    does not wait for that (busy_timeout does not cover it), so processes starting at
+    once take turns here, with a bounded backoff."""
+    await conn.execute("PRAGMA busy_timeout = 5000")
+    deadline = time.monotonic() + SETUP_SECONDS
+    pause = 0.02
+    while True:
+        try:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            await _migrate(conn, path)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 1.0)
 
 
 async def _migrate(conn: aiosqlite.Connection, path: Path) -> None:

@@ -31,6 +31,7 @@ from bot.domain.models import LANGUAGES, Outcome, Reply, SourceRef, Suggestion
 from bot.domain.stats import Stats
 from bot.engine.engine import Engine
 from bot.engine.matcher import Matcher
+from bot.engine.smalltalk import MAX_WORDS as SMALLTALK_MAX_WORDS
 from bot.nlp.text import clean, strip_invisible, tokenize
 from bot.platforms.discord import render as dc_render
 from bot.platforms.discord.handlers import question_text
@@ -275,20 +276,23 @@ def test_the_longest_allowed_questions_stay_cheap(faq: Engine) -> None:
         ("a" * limit),
         ("🤖\u200d" * limit)[:limit],
     ]
-    searches = 0
+    searches = {"matcher": 0, "small talk": 0}
     real_extract = rapidfuzz.process.extract
+    talk = faq._index.smalltalk
+    small_talk_words = talk._words if talk is not None else None
 
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        nonlocal searches
-        searches += 1
-        return real_extract(*args, **kwargs)
+    def counted(query: Any, choices: Any, *args: Any, **kwargs: Any) -> Any:
+        searches["small talk" if choices is small_talk_words else "matcher"] += 1
+        return real_extract(query, choices, *args, **kwargs)
 
     for question in worst:
-        searches = 0
+        searches.update({"matcher": 0, "small talk": 0})
         with mock.patch.object(rapidfuzz.process, "extract", counted):
             faq.answer(question)
         # At most one typo search per distinct word: work grows with the question, no faster.
-        assert searches <= len(set(tokenize(question))), (question[:40], searches)
+        assert searches["matcher"] <= len(set(tokenize(question))), (question[:40], searches)
+        # Small talk spells a short message, or only the first few words of a long one.
+        assert searches["small talk"] <= SMALLTALK_MAX_WORDS, (question[:40], searches)
 
 
 # -- Telegram HTML -------------------------------------------------------------------------

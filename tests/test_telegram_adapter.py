@@ -340,7 +340,7 @@ async def test_reload_for_admins_in_private_keeps_old_knowledge_on_errors(
     async def reload() -> str:  # loading and checking take a few seconds
         before = len(fake.sent())
         fake.say("/reload", user=admin)
-        return assert_safe_html((await fake.wait_for("sendMessage", before + 1, within=20))[before])
+        return assert_safe_html((await fake.wait_for("sendMessage", before + 1, within=60))[before])
 
     people = knowledge_copy / "topics" / "people.yaml"
     answer = "forschte er an der Zhejiang-Universität"

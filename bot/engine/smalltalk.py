@@ -117,8 +117,12 @@ class SmallTalk:
         found, rest = self._cover(spelled)
         if found and not rest:
             return _kind_of(found)
-        plain = [w for w in rest if not subject(w) and not question_word(w) and not domain(w)]
-        if found and len(plain) == len(rest) <= NEAR_REST and len(rest) < len(words) / 2:
+        if (
+            found
+            and len(rest) <= NEAR_REST
+            and len(rest) < len(words) / 2
+            and not any(subject(w) or question_word(w) or domain(w) for w in rest)
+        ):
             # e.g. "Danke, sehr hilfreich"; not "ok und wann?" (a question word is left)
             return _kind_of(found)
         cued = self._cued(spelled, subject, domain)
@@ -139,15 +143,14 @@ class SmallTalk:
         """How many words at the start are a greeting, thanks or acknowledgement (0 if none)."""
         end = 0
         position = 0
-        words = [self._spelled(w) for w in words]
         while position < len(words):
-            if words[position] in self._fillers:
+            # Spelled a window at a time: a long question costs only its first words.
+            window = [self._spelled(w) for w in words[position : position + self._longest]]
+            if window[0] in self._fillers:
                 position += 1
                 continue
-            size = self._phrase_at(words, position)
-            if size == 0 or not (
-                set(self._phrases[tuple(words[position : position + size])]) & LEADING
-            ):
+            size = self._phrase_at(window, 0)
+            if size == 0 or not (set(self._phrases[tuple(window[:size])]) & LEADING):
                 break
             position += size
             end = position

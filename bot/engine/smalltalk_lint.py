@@ -39,6 +39,8 @@ def smalltalk_findings(index: KnowledgeIndex) -> list[Finding]:
         for lang in LANGUAGES:
             for example in getattr(intent.examples, lang):
                 examples.setdefault(tuple(tokenize(example)), intent.id)
+                if classify(example) is None:
+                    continue  # the engine takes nothing for small talk that the rules do not
                 reply = engine.answer(example, lang)
                 kind = reply.kind if reply.outcome is Outcome.SMALLTALK else None
                 if kind is not None:
